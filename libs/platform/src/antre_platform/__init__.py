@@ -1,0 +1,1 @@
+"""Shared plumbing for Antre services; no domain logic lives here."""

@@ -1,0 +1,51 @@
+"""The whole Antre system, started once for the end-to-end tests, as `make run` starts it:
+the five service processes on free ports over the session's real Kafka and PostgreSQL,
+with the demo MPP Kota Kupang seeded through the registry API."""
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from antre_devstack.kafka import KafkaNode
+from antre_devstack.ports import free_port
+from antre_devstack.postgres import PostgresNode
+from antre_devstack.secrets import DevSecrets
+from antre_devstack.stack import DATABASES, ServicePorts, Stack
+from tests.e2e.helpers import System
+
+
+@pytest.fixture(scope="session")
+def system(infra_dir: Path, kafka: KafkaNode, postgres: PostgresNode) -> Iterator[System]:
+    prefix = f"e2e_{uuid.uuid4().hex[:6]}"
+    for name in DATABASES:
+        postgres.create_database(f"{prefix}_{name}")
+    stack = Stack(
+        state_dir=infra_dir / "stack",
+        kafka_bootstrap=kafka.bootstrap_servers,
+        database_url=lambda service: postgres.dsn(f"{prefix}_{service}"),
+        secrets=DevSecrets.generate(),
+        ports=ServicePorts(**{name: free_port() for name, _ in ServicePorts().items()}),
+        env="test",
+    )
+    try:
+        stack.start(progress=print)
+        stack.seed(progress=print)
+        with httpx.Client(base_url=stack.url("registry"), timeout=10) as registry:
+            sites = registry.get("/v1/sites", params={"code": "MPP-KPG"},
+                                 headers={"Authorization": f"Bearer {stack.secrets.admin_token}"})
+            sites.raise_for_status()
+            items = sites.json()
+            site = (items["items"] if isinstance(items, dict) else items)[0]
+            catalog = registry.get(f"/v1/sites/{site['id']}/catalog").json()
+        yield System(stack=stack, kafka=kafka, secrets=stack.secrets, site_id=str(site["id"]), catalog=catalog)
+    finally:
+        stack.stop()
+
+
+@pytest.fixture
+def http() -> Iterator[httpx.Client]:
+    with httpx.Client(timeout=15) as client:
+        yield client
