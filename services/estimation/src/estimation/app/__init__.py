@@ -1,0 +1,1 @@
+"""Use cases: applying events to the queue state, and answering estimate queries."""

@@ -1,0 +1,281 @@
+"""Applying registry and queue events to the queue state, and what that publishes.
+
+Each event is applied in one transaction together with its inbox mark and the events
+it causes (outbox), so a redelivered event changes nothing and none is half-applied.
+Every time is the event's own, never the wall clock: replaying the same stream gives
+the same predictions.
+"""
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+from datetime import datetime
+from uuid import UUID
+
+from antre_contracts import CloudEvent, new_event
+from antre_contracts.events import (
+    CounterCalled,
+    CounterStateChanged,
+    QueueForecast,
+    RegistryChanged,
+    ServiceFinished,
+    ServiceStarted,
+    TicketCancelled,
+    TicketEstimated,
+    TicketIssued,
+    TicketNoShow,
+    TicketTransferred,
+)
+from pydantic import TypeAdapter
+
+from estimation.app.estimates import EstimationPolicy, service_forecast, site_zone, ticket_estimate
+from estimation.app.ports import Prediction, QueueStore, UnitOfWork
+from estimation.app.registry import CounterState, ServiceState, SiteState
+from estimation.domain.model import (
+    Counter,
+    CounterStatus,
+    Service,
+    Site,
+    Ticket,
+    TicketStatus,
+    queue_rank,
+    services_affected,
+)
+
+log = logging.getLogger(__name__)
+
+SOURCE = "antre/estimation"
+CONSUMER = "estimation"
+
+_SITE_ID = TypeAdapter(UUID)
+
+Apply = Callable[[CloudEvent, QueueStore, EstimationPolicy], Awaitable[None]]
+
+
+async def handle_event(event: CloudEvent, *, unit_of_work: UnitOfWork, policy: EstimationPolicy) -> None:
+    """Apply ``event`` once; events estimation does not follow are ignored."""
+    apply = _APPLY.get(event.type)
+    if apply is None:
+        return
+    async with unit_of_work() as store:
+        if not await store.first_delivery(event.id):
+            log.debug("%s %s was already applied", event.type, event.id)
+            return
+        await apply(event, store, policy)
+
+
+# --- registry -----------------------------------------------------------------------
+
+async def _registry_changed(event: CloudEvent, store: QueueStore, policy: EstimationPolicy) -> None:
+    changed = event.data_as(RegistryChanged)
+    if changed.entity == "site":
+        await _site_changed(changed, store)
+    elif changed.entity == "service":
+        await _service_changed(changed, store, policy, at=event.time)
+    elif changed.entity == "counter":
+        await _counter_changed(changed, store, policy, at=event.time)
+
+
+async def _site_changed(changed: RegistryChanged, store: QueueStore) -> None:
+    if changed.op == "delete":
+        known = await store.site(changed.id)
+        if known is not None:
+            await store.save_site(replace(known, active=False))
+        return
+    state = SiteState.model_validate(changed.state)
+    await store.save_site(Site(id=changed.id, timezone=state.timezone, active=state.active))
+
+
+async def _service_changed(changed: RegistryChanged, store: QueueStore, policy: EstimationPolicy,
+                           *, at: datetime) -> None:
+    if changed.op == "delete":
+        known = await store.service(changed.id)
+        if known is not None:
+            await store.save_service(replace(known, active=False))
+        return
+    state = ServiceState.model_validate(changed.state)
+    await store.save_service(Service(id=changed.id, site_id=state.site_id,
+                                     mean_service_min=state.mean_service_min,
+                                     priority_enabled=state.priority_enabled, active=state.active))
+    # A new mean changes every wait of the service: tell the waiting hall.
+    await _publish_forecast(store, policy, service_id=changed.id, at=at, site_id=state.site_id)
+
+
+async def _counter_changed(changed: RegistryChanged, store: QueueStore, policy: EstimationPolicy,
+                           *, at: datetime) -> None:
+    before = await store.counter(changed.id)
+    if changed.op == "delete":
+        if before is None:
+            return
+        after = replace(before, active=False)
+    else:
+        state = CounterState.model_validate(changed.state)
+        after = Counter(id=changed.id, site_id=state.site_id, service_ids=frozenset(state.service_ids),
+                        status=before.status if before is not None else "closed", active=state.active)
+    await _save_counter(store, policy, before=before, after=after, at=at)
+
+
+# --- counters -----------------------------------------------------------------------
+
+_COUNTER_STATUS: dict[str, CounterStatus] = {
+    "counter.opened": "open", "counter.paused": "paused", "counter.closed": "closed",
+}
+
+
+async def _counter_state_changed(event: CloudEvent, store: QueueStore, policy: EstimationPolicy) -> None:
+    change = event.data_as(CounterStateChanged)
+    before = await store.counter(change.counter_id)
+    known = before or Counter(id=change.counter_id, site_id=_site_of(event))
+    # The event says what the counter serves as it opens; the registry may not have told us yet.
+    service_ids = frozenset(change.service_ids) or known.service_ids
+    after = replace(known, status=_COUNTER_STATUS[event.type], service_ids=service_ids)
+    await _save_counter(store, policy, before=before, after=after, at=change.at)
+
+
+async def _save_counter(store: QueueStore, policy: EstimationPolicy, *, before: Counter | None,
+                        after: Counter, at: datetime) -> None:
+    await store.save_counter(after)
+    for service_id in sorted(services_affected(before, after)):
+        await _publish_forecast(store, policy, service_id=service_id, at=at, site_id=after.site_id)
+
+
+# --- tickets ------------------------------------------------------------------------
+
+async def _ticket_issued(event: CloudEvent, store: QueueStore, policy: EstimationPolicy) -> None:
+    issued = event.data_as(TicketIssued)
+    if await store.ticket(issued.ticket_id) is not None:
+        return  # already queued by the transfer that created it
+    await _queue_new_ticket(store, policy, ticket_id=issued.ticket_id, site_id=issued.site_id,
+                            service_id=issued.service_id, priority=issued.priority, at=issued.issued_at)
+
+
+async def _counter_called(event: CloudEvent, store: QueueStore, policy: EstimationPolicy) -> None:
+    called = event.data_as(CounterCalled)
+    if called.recall > 0:
+        return  # a recall calls the same ticket again: the queue is unchanged
+    ticket = await _known_ticket(store, called.ticket_id, event)
+    if ticket is None:
+        return
+    await store.record_call(ticket.id, called.called_at)
+    after = ticket.called(counter_id=called.counter_id, at=called.called_at)
+    await _update_ticket(store, policy, ticket, after, at=called.called_at)
+
+
+async def _service_started(event: CloudEvent, store: QueueStore, policy: EstimationPolicy) -> None:
+    started = event.data_as(ServiceStarted)
+    ticket = await _known_ticket(store, started.ticket_id, event)
+    if ticket is not None:
+        await _update_ticket(store, policy, ticket,
+                             ticket.started(counter_id=started.counter_id, at=started.started_at),
+                             at=started.started_at)
+
+
+async def _service_finished(event: CloudEvent, store: QueueStore, policy: EstimationPolicy) -> None:
+    finished = event.data_as(ServiceFinished)
+    ticket = await _known_ticket(store, finished.ticket_id, event)
+    if ticket is not None:
+        await _update_ticket(store, policy, ticket, ticket.finished(at=finished.finished_at),
+                             at=finished.finished_at)
+
+
+async def _ticket_closed(event: CloudEvent, store: QueueStore, policy: EstimationPolicy) -> None:
+    closed: TicketNoShow | TicketCancelled
+    status: TicketStatus
+    if event.type == "ticket.no_show":
+        closed, status = event.data_as(TicketNoShow), "no_show"
+    else:
+        closed, status = event.data_as(TicketCancelled), "cancelled"
+    ticket = await _known_ticket(store, closed.ticket_id, event)
+    if ticket is not None:
+        await _update_ticket(store, policy, ticket, ticket.closed(status, at=closed.at), at=closed.at)
+
+
+async def _ticket_transferred(event: CloudEvent, store: QueueStore, policy: EstimationPolicy) -> None:
+    moved = event.data_as(TicketTransferred)
+    old = await _known_ticket(store, moved.ticket_id, event)
+    if old is not None:
+        await _update_ticket(store, policy, old, old.closed("transferred", at=moved.at), at=moved.at)
+    if await store.ticket(moved.new_ticket_id) is not None:
+        return  # its ticket.issued came first
+    site_id = old.site_id if old is not None else _site_of(event)
+    # Assumed: the new ticket joins the back of its class in the new service at transfer time.
+    await _queue_new_ticket(store, policy, ticket_id=moved.new_ticket_id, site_id=site_id,
+                            service_id=moved.to_service_id,
+                            priority=old.priority if old is not None else "regular", at=moved.at)
+
+
+def _site_of(event: CloudEvent) -> UUID:
+    """The event's site id; a ValidationError (the event is skipped) if it is not a UUID."""
+    return _SITE_ID.validate_python(event.siteid)
+
+
+async def _known_ticket(store: QueueStore, ticket_id: UUID, event: CloudEvent) -> Ticket | None:
+    ticket = await store.ticket(ticket_id)
+    if ticket is None:
+        # Issued before estimation followed the stream: nothing to update or measure.
+        log.info("%s %s names ticket %s, which estimation never saw issued", event.type, event.id, ticket_id)
+    return ticket
+
+
+async def _queue_new_ticket(store: QueueStore, policy: EstimationPolicy, *, ticket_id: UUID, site_id: UUID,
+                            service_id: UUID, priority: str, at: datetime) -> None:
+    """Queue a ticket, record and publish its estimate, and publish its service's new forecast."""
+    service = await store.service(service_id)
+    rank = queue_rank(priority, priority_enabled=service.priority_enabled if service is not None else True)
+    ticket = Ticket(id=ticket_id, site_id=site_id, service_id=service_id, priority=priority,
+                    queue_rank=rank, issued_at=at)
+    await store.save_ticket(ticket)
+    estimate = await ticket_estimate(store, policy, ticket=ticket, at=at)
+    await store.record_prediction(Prediction(
+        ticket_id=ticket.id, service_id=service_id, site_id=site_id, predicted_at=at,
+        open_counters=estimate.open_counters, mean_service_min=estimate.mean_service_min,
+        estimate=estimate.call,
+    ))
+    zone = await site_zone(store, site_id)
+    call = estimate.call
+    await store.emit(new_event(
+        type="ticket.estimated", source=SOURCE, site_id=site_id, subject=ticket.id, time=at,
+        data=TicketEstimated(
+            ticket_id=ticket.id, service_id=service_id, at=at.astimezone(zone), position=call.position,
+            call_p10=call.call_p10.astimezone(zone), call_p50=call.call_p50.astimezone(zone),
+            call_p90=call.call_p90.astimezone(zone), arrive_by=call.arrive_by.astimezone(zone),
+        ),
+    ))
+    await _publish_forecast(store, policy, service_id=service_id, at=at, site_id=site_id)
+
+
+async def _update_ticket(store: QueueStore, policy: EstimationPolicy, before: Ticket, after: Ticket,
+                         *, at: datetime) -> None:
+    await store.save_ticket(after)
+    if before.waiting and not after.waiting:
+        await _publish_forecast(store, policy, service_id=after.service_id, at=at, site_id=after.site_id)
+
+
+async def _publish_forecast(store: QueueStore, policy: EstimationPolicy, *, service_id: UUID,
+                            at: datetime, site_id: UUID) -> None:
+    forecast = await service_forecast(store, policy, service_id=service_id, at=at, site_id=site_id)
+    site_id = forecast.site_id or site_id
+    zone = await site_zone(store, site_id)
+    await store.emit(new_event(
+        type="queue.forecast", source=SOURCE, site_id=site_id, subject=service_id, time=at,
+        data=QueueForecast(
+            service_id=service_id, at=at.astimezone(zone), waiting=forecast.waiting,
+            open_counters=forecast.open_counters, wait_p10=forecast.band.p10,
+            wait_p50=forecast.band.p50, wait_p90=forecast.band.p90,
+        ),
+    ))
+
+
+_APPLY: dict[str, Apply] = {
+    "registry.changed": _registry_changed,
+    "ticket.issued": _ticket_issued,
+    "counter.called": _counter_called,
+    "service.started": _service_started,
+    "service.finished": _service_finished,
+    "ticket.no_show": _ticket_closed,
+    "ticket.cancelled": _ticket_closed,
+    "ticket.transferred": _ticket_transferred,
+    "counter.opened": _counter_state_changed,
+    "counter.paused": _counter_state_changed,
+    "counter.closed": _counter_state_changed,
+}

@@ -1,0 +1,98 @@
+"""What estimation knows about sites, services, counters and tickets.
+
+A projection of the registry and queue events: only the facts a prediction needs,
+plus the observed times (call, start, finish) that the learning pass will fit.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+CounterStatus = Literal["open", "paused", "closed"]
+TicketStatus = Literal["waiting", "called", "serving", "done", "no_show", "cancelled", "transferred"]
+
+# Elderly, disabled and pregnant citizens queue ahead of everyone else (SPEC: priority class).
+PRIORITY_RANK = 0
+REGULAR_RANK = 1
+
+
+def queue_rank(priority: str, *, priority_enabled: bool) -> int:
+    """Where a ticket's class sorts: lower ranks are called first."""
+    if priority_enabled and priority != "regular":
+        return PRIORITY_RANK
+    return REGULAR_RANK
+
+
+@dataclass(frozen=True)
+class Site:
+    id: UUID
+    timezone: str
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Service:
+    id: UUID
+    site_id: UUID
+    mean_service_min: float
+    priority_enabled: bool = True
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Counter:
+    id: UUID
+    site_id: UUID
+    service_ids: frozenset[UUID] = field(default_factory=frozenset)
+    status: CounterStatus = "closed"
+    active: bool = True
+
+    def serving(self) -> frozenset[UUID]:
+        """The services this counter currently draws tickets from (none unless open)."""
+        if self.status == "open" and self.active:
+            return self.service_ids
+        return frozenset()
+
+
+def services_affected(before: Counter | None, after: Counter) -> frozenset[UUID]:
+    """Services whose number of open counters changes when ``before`` becomes ``after``."""
+    previously = before.serving() if before is not None else frozenset()
+    return previously ^ after.serving()
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: UUID
+    site_id: UUID
+    service_id: UUID
+    priority: str
+    queue_rank: int
+    issued_at: datetime
+    status: TicketStatus = "waiting"
+    counter_id: UUID | None = None
+    called_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    closed_at: datetime | None = None
+
+    @property
+    def waiting(self) -> bool:
+        return self.status == "waiting"
+
+    def sort_key(self) -> tuple[int, datetime, UUID]:
+        """Queue order: priority class, then issue time; the id only breaks exact ties."""
+        return (self.queue_rank, self.issued_at, self.id)
+
+    def called(self, *, counter_id: UUID, at: datetime) -> "Ticket":
+        return replace(self, status="called", counter_id=counter_id, called_at=self.called_at or at)
+
+    def started(self, *, counter_id: UUID, at: datetime) -> "Ticket":
+        return replace(self, status="serving", counter_id=counter_id, started_at=at)
+
+    def finished(self, *, at: datetime) -> "Ticket":
+        return replace(self, status="done", finished_at=at, closed_at=at)
+
+    def closed(self, status: TicketStatus, *, at: datetime) -> "Ticket":
+        """No-show, cancellation or transfer: the ticket leaves the queue for good."""
+        return replace(self, status=status, closed_at=at)

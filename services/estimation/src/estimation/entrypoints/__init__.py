@@ -1,0 +1,1 @@
+"""How the outside reaches estimation: the HTTP API and the Kafka subscriber."""

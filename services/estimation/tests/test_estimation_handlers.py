@@ -1,0 +1,262 @@
+"""Event handlers on the in-memory store: what estimation publishes as the hall changes."""
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+from antre_contracts import CloudEvent, new_event
+from antre_contracts.events import NotificationStatus
+from pydantic import ValidationError
+
+from estimation.adapters.memory import MemoryDatabase
+from estimation.app.estimates import EstimationPolicy
+from estimation.app.handlers import handle_event
+from estimation.domain.predictor import wait_band
+
+POLICY = EstimationPolicy(default_mean_service_min=10.0, arrival_margin=timedelta(minutes=5))
+
+
+async def feed(db: MemoryDatabase, *events: CloudEvent) -> None:
+    for event in events:
+        await handle_event(event, unit_of_work=db.unit_of_work, policy=POLICY)
+
+
+def published(db: MemoryDatabase, type: str) -> list[dict[str, Any]]:
+    return [event.data for event in db.state.published if event.type == type]
+
+
+@pytest.fixture
+def db() -> MemoryDatabase:
+    return MemoryDatabase()
+
+
+async def open_hall(db: MemoryDatabase, hall: Any, *, mean: float = 5, counters: int = 1) -> None:
+    await feed(db, hall.site(), hall.service(mean_service_min=mean))
+    for index in range(counters):
+        await feed(db, hall.counter(index), hall.counter_state("counter.opened", index))
+    db.state.published.clear()
+
+
+async def test_each_new_ticket_is_told_its_place_and_call_band(db: MemoryDatabase, hall: Any) -> None:
+    await open_hall(db, hall, mean=5)
+    tickets = [hall.issued(minute) for minute in (1, 2, 3)]
+    await feed(db, *tickets)
+
+    estimates = published(db, "ticket.estimated")
+    assert [e["position"] for e in estimates] == [1, 2, 3]
+    assert [e["ticket_id"] for e in estimates] == [str(hall.ticket_id(t)) for t in tickets]
+    third = estimates[2]
+    # Position 3, 5 minutes each, one counter: expected 15 minutes after its issue at 08:03.
+    assert third["call_p50"] == "2026-05-04T08:18:00+08:00"
+    assert third["at"] == "2026-05-04T08:03:00+08:00"
+    assert third["call_p10"] < third["call_p50"] < third["call_p90"]
+    assert third["arrive_by"] < third["call_p10"]
+
+
+async def test_each_change_of_the_queue_publishes_the_wait_for_a_newcomer(
+    db: MemoryDatabase, hall: Any
+) -> None:
+    await open_hall(db, hall, mean=5)
+    await feed(db, *(hall.issued(minute) for minute in (1, 2, 3)))
+
+    forecasts = published(db, "queue.forecast")
+    assert [(f["waiting"], f["open_counters"], f["wait_p50"]) for f in forecasts] == [
+        (1, 1, 10.0), (2, 1, 15.0), (3, 1, 20.0)
+    ]
+    band = wait_band(position=4, mean_service_min=5, open_counters=1)
+    assert (forecasts[-1]["wait_p10"], forecasts[-1]["wait_p90"]) == (band.p10, band.p90)
+    assert {f["service_id"] for f in forecasts} == {str(hall.service_id)}
+
+
+async def test_a_call_shortens_the_queue_and_is_kept_for_accuracy(db: MemoryDatabase, hall: Any) -> None:
+    await open_hall(db, hall)
+    first, second = hall.issued(1), hall.issued(2)
+    await feed(db, first, second)
+    db.state.published.clear()
+
+    await feed(db, hall.called(first, 9))
+
+    assert [f["waiting"] for f in published(db, "queue.forecast")] == [1]
+    assert db.state.calls == {hall.ticket_id(first): hall.at(9)}
+    assert db.state.tickets[hall.ticket_id(first)].status == "called"
+
+
+async def test_recalls_change_nothing_and_keep_the_first_call_time(db: MemoryDatabase, hall: Any) -> None:
+    await open_hall(db, hall)
+    ticket = hall.issued(1)
+    await feed(db, ticket, hall.called(ticket, 9))
+    db.state.published.clear()
+
+    await feed(db, hall.called(ticket, 12, recall=1))
+
+    assert db.state.published == []
+    assert db.state.calls[hall.ticket_id(ticket)] == hall.at(9)
+
+
+async def test_priority_citizens_go_ahead_of_regular_ones(db: MemoryDatabase, hall: Any) -> None:
+    await open_hall(db, hall)
+    await feed(db, hall.issued(1), hall.issued(2), hall.issued(3, priority="elderly"))
+    assert [e["position"] for e in published(db, "ticket.estimated")] == [1, 2, 1]
+
+
+async def test_priority_counts_for_nothing_where_the_service_disables_it(
+    db: MemoryDatabase, hall: Any
+) -> None:
+    await feed(db, hall.site(), hall.service(priority_enabled=False))
+    await feed(db, hall.issued(1), hall.issued(2, priority="pregnant"))
+    assert [e["position"] for e in published(db, "ticket.estimated")] == [1, 2]
+
+
+async def test_opening_a_second_counter_halves_the_expected_wait(db: MemoryDatabase, hall: Any) -> None:
+    await open_hall(db, hall, mean=6)
+    await feed(db, *(hall.issued(minute) for minute in (1, 2, 3, 4)))
+    db.state.published.clear()
+
+    await feed(db, hall.counter(1), hall.counter_state("counter.opened", 1, minute=5))
+    opened = published(db, "queue.forecast")
+    await feed(db, hall.counter_state("counter.paused", 1, minute=30))
+    paused = published(db, "queue.forecast")[len(opened):]
+
+    assert [(f["open_counters"], f["wait_p50"]) for f in opened] == [(2, 15.0)]
+    assert [(f["open_counters"], f["wait_p50"]) for f in paused] == [(1, 30.0)]
+
+
+async def test_reopening_an_open_counter_publishes_nothing(db: MemoryDatabase, hall: Any) -> None:
+    await open_hall(db, hall)
+    await feed(db, hall.counter_state("counter.opened", 0, minute=3))
+    assert db.state.published == []
+
+
+async def test_with_no_counter_open_the_forecast_says_so(db: MemoryDatabase, hall: Any) -> None:
+    await feed(db, hall.site(), hall.service(mean_service_min=8), hall.counter(0))
+    await feed(db, hall.issued(1), hall.issued(2))
+    last = published(db, "queue.forecast")[-1]
+    assert (last["waiting"], last["open_counters"], last["wait_p50"]) == (2, 0, 24.0)
+
+
+async def test_a_cancelled_waiting_ticket_leaves_the_queue(db: MemoryDatabase, hall: Any) -> None:
+    await open_hall(db, hall)
+    first, second = hall.issued(1), hall.issued(2)
+    await feed(db, first, second, hall.cancelled(first, 4))
+    assert published(db, "queue.forecast")[-1]["waiting"] == 1
+    assert db.state.tickets[hall.ticket_id(first)].status == "cancelled"
+
+
+async def test_events_after_the_call_leave_the_queue_as_it_is(db: MemoryDatabase, hall: Any) -> None:
+    await open_hall(db, hall)
+    ticket = hall.issued(1)
+    await feed(db, ticket, hall.called(ticket, 5))
+    db.state.published.clear()
+
+    await feed(db, hall.started(ticket, 6))
+
+    assert db.state.published == []
+    assert db.state.tickets[hall.ticket_id(ticket)].started_at == hall.at(6)
+
+
+async def test_a_finished_service_is_kept_with_its_times(db: MemoryDatabase, hall: Any) -> None:
+    await open_hall(db, hall)
+    ticket = hall.issued(1)
+    await feed(db, ticket, hall.called(ticket, 5), hall.started(ticket, 6), hall.finished(ticket, 13))
+    kept = db.state.tickets[hall.ticket_id(ticket)]
+    assert (kept.status, kept.called_at, kept.started_at, kept.finished_at) == (
+        "done", hall.at(5), hall.at(6), hall.at(13))
+
+
+async def test_a_no_show_after_the_call_closes_the_ticket_only(db: MemoryDatabase, hall: Any) -> None:
+    await open_hall(db, hall)
+    absent, present = hall.issued(1), hall.issued(2)
+    await feed(db, absent, present, hall.called(absent, 5))
+    db.state.published.clear()
+
+    await feed(db, hall.no_show(absent, 8))
+
+    assert db.state.published == []
+    assert db.state.tickets[hall.ticket_id(absent)].status == "no_show"
+    assert db.state.tickets[hall.ticket_id(present)].waiting
+
+
+async def test_an_event_with_a_malformed_site_id_is_refused(db: MemoryDatabase, hall: Any) -> None:
+    opened = hall.counter_state("counter.opened").model_copy(update={"siteid": "kupang"})
+    with pytest.raises(ValidationError):
+        await feed(db, opened)
+    assert db.state.counters == {}
+
+
+async def test_a_transferred_ticket_gets_an_estimate_in_its_new_service(
+    db: MemoryDatabase, hall: Any
+) -> None:
+    await open_hall(db, hall)
+    await feed(db, hall.service(mean_service_min=20, service_id=hall.other_service_id))
+    ticket = hall.issued(1, priority="disabled")
+    await feed(db, ticket, hall.called(ticket, 3))
+    db.state.published.clear()
+
+    transfer, new_ticket_id = hall.transferred(ticket, 10, to_service_id=hall.other_service_id)
+    await feed(db, transfer)
+
+    [estimate] = published(db, "ticket.estimated")
+    assert (estimate["ticket_id"], estimate["service_id"], estimate["position"]) == (
+        str(new_ticket_id), str(hall.other_service_id), 1)
+    assert estimate["call_p50"] == "2026-05-04T08:30:00+08:00"  # 20 minutes, no counter open yet
+    assert db.state.tickets[new_ticket_id].priority == "disabled"
+    assert db.state.tickets[hall.ticket_id(ticket)].status == "transferred"
+
+
+async def test_a_service_the_registry_has_not_described_uses_the_default_mean(
+    db: MemoryDatabase, hall: Any
+) -> None:
+    await feed(db, hall.issued(1))
+    [estimate] = published(db, "ticket.estimated")
+    call_p50 = datetime.fromisoformat(estimate["call_p50"])
+    assert call_p50 == hall.at(11)  # 10 minutes after its issue
+    assert call_p50.utcoffset() == timedelta(0)  # no site known yet: UTC
+
+
+async def test_a_changed_mean_service_time_is_published_at_once(db: MemoryDatabase, hall: Any) -> None:
+    await open_hall(db, hall, mean=5)
+    await feed(db, hall.issued(1))
+    db.state.published.clear()
+
+    await feed(db, hall.service(mean_service_min=12))
+
+    [forecast] = published(db, "queue.forecast")
+    assert (forecast["waiting"], forecast["wait_p50"]) == (1, 24.0)
+
+
+async def test_the_same_events_twice_change_nothing(db: MemoryDatabase, hall: Any) -> None:
+    events = [hall.site(), hall.service(), hall.counter(0), hall.counter_state("counter.opened"),
+              hall.issued(1), hall.issued(2)]
+    await feed(db, *events)
+    published_once = list(db.state.published)
+    tickets_once = dict(db.state.tickets)
+
+    await feed(db, *events)
+
+    assert db.state.published == published_once
+    assert db.state.tickets == tickets_once
+
+
+async def test_a_bad_registry_state_is_refused_and_leaves_nothing_half_done(
+    db: MemoryDatabase, hall: Any
+) -> None:
+    await open_hall(db, hall, mean=5)
+    broken = hall.service(mean_service_min=0)
+    with pytest.raises(ValidationError):
+        await feed(db, broken)
+    assert db.state.services[hall.service_id].mean_service_min == 5
+    assert broken.id not in db.state.applied
+
+
+async def test_events_estimation_does_not_follow_are_ignored(db: MemoryDatabase, hall: Any) -> None:
+    sent = new_event(type="notification.sent", source="antre/notify", site_id=hall.site_id, time=hall.at(0),
+                     data=NotificationStatus(notification_id=uuid4(), kind="called", at=hall.at(0)))
+    await feed(db, sent)
+    assert db.state.applied == set() and db.state.published == []
+
+
+async def test_deleting_an_open_counter_removes_it_from_the_forecast(db: MemoryDatabase, hall: Any) -> None:
+    await open_hall(db, hall, counters=2)
+    await feed(db, hall.counter(1, op="delete"))
+    assert [f["open_counters"] for f in published(db, "queue.forecast")] == [1]

@@ -1,0 +1,153 @@
+"""The HTTP API of a running estimation app (real PostgreSQL; Kafka deliberately absent)."""
+
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+from antre_contracts import CloudEvent
+from antre_platform.clock import FixedClock
+from fastapi import FastAPI
+
+from estimation.adapters.postgres import PostgresDatabase
+from estimation.app.estimates import EstimationPolicy
+from estimation.app.handlers import handle_event
+from estimation.main import create_app
+from estimation.settings import Settings
+
+
+def closed_port() -> int:
+    # Nothing listens there: the service must start and answer without Kafka.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Running:
+    app: FastAPI
+    client: httpx.AsyncClient
+    clock: FixedClock
+
+    async def feed(self, *events: CloudEvent) -> None:
+        db = PostgresDatabase(lambda: self.app.state.runtime.pool)
+        for event in events:
+            await handle_event(event, unit_of_work=db.unit_of_work, policy=EstimationPolicy())
+
+
+@pytest.fixture
+async def estimation(database_url: str, hall: Any) -> AsyncIterator[Running]:
+    settings = Settings(env="test", database_url=database_url, kafka_bootstrap=f"127.0.0.1:{closed_port()}")
+    clock = FixedClock(hall.at(0))
+    app = create_app(settings, clock=clock)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+        transport=httpx.ASGITransport(app), base_url="http://estimation"
+    ) as client:
+        yield Running(app=app, client=client, clock=clock)
+
+
+async def morning(estimation: Running, hall: Any) -> list[CloudEvent]:
+    tickets = [hall.issued(0), hall.issued(1), hall.issued(2)]
+    await estimation.feed(hall.site(), hall.service(mean_service_min=5), hall.counter(0),
+                          hall.counter_state("counter.opened"), *tickets)
+    return tickets
+
+
+async def test_a_waiting_ticket_sees_its_place_and_call_band_from_now(estimation: Running, hall: Any) -> None:
+    third = (await morning(estimation, hall))[2]
+    estimation.clock.advance(timedelta(minutes=4))
+
+    response = await estimation.client.get(f"/v1/tickets/{hall.ticket_id(third)}/estimate")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ticket_id"] == str(hall.ticket_id(third))
+    assert body["position"] == 3
+    assert body["computed_at"] == "2026-05-04T08:04:00+08:00"
+    assert body["call_p50"] == "2026-05-04T08:19:00+08:00"  # 3 × 5 minutes from now
+    assert body["arrive_by"] < body["call_p10"] < body["call_p50"] < body["call_p90"]
+
+
+async def test_the_estimate_follows_the_queue(estimation: Running, hall: Any) -> None:
+    first, _, third = await morning(estimation, hall)
+    await estimation.feed(hall.called(first, 3))
+    estimation.clock.advance(timedelta(minutes=3))
+
+    body = (await estimation.client.get(f"/v1/tickets/{hall.ticket_id(third)}/estimate")).json()
+
+    assert (body["position"], body["call_p50"]) == (2, "2026-05-04T08:13:00+08:00")
+
+
+async def test_a_called_ticket_has_no_estimate_and_is_told_why(estimation: Running, hall: Any) -> None:
+    first = (await morning(estimation, hall))[0]
+    await estimation.feed(hall.called(first, 3))
+
+    response = await estimation.client.get(f"/v1/tickets/{hall.ticket_id(first)}/estimate")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "no longer waiting: it has been called to a counter" in response.json()["detail"]
+
+
+async def test_an_unknown_ticket_is_a_404_problem(estimation: Running) -> None:
+    ticket_id = uuid4()
+    response = await estimation.client.get(f"/v1/tickets/{ticket_id}/estimate")
+    assert response.status_code == 404
+    problem = response.json()
+    assert problem["status"] == 404 and f"No ticket {ticket_id}" in problem["detail"]
+
+
+async def test_a_malformed_id_is_a_422_naming_the_field(estimation: Running) -> None:
+    response = await estimation.client.get("/v1/tickets/A-001/estimate")
+    assert response.status_code == 422
+    assert "ticket_id" in response.json()["detail"]
+
+
+async def test_the_forecast_tells_the_wait_for_a_ticket_taken_now(estimation: Running, hall: Any) -> None:
+    await morning(estimation, hall)
+    estimation.clock.advance(timedelta(minutes=5))
+
+    response = await estimation.client.get(f"/v1/services/{hall.service_id}/forecast")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert {k: body[k] for k in ("service_id", "waiting", "open_counters", "wait_p50", "computed_at")} == {
+        "service_id": str(hall.service_id), "waiting": 3, "open_counters": 1, "wait_p50": 20.0,
+        "computed_at": "2026-05-04T08:05:00+08:00",
+    }
+    assert body["wait_p10"] < body["wait_p50"] < body["wait_p90"]
+
+
+async def test_an_unknown_service_is_a_404_problem(estimation: Running) -> None:
+    response = await estimation.client.get(f"/v1/services/{uuid4()}/forecast")
+    assert response.status_code == 404
+    assert "registry" in response.json()["detail"]
+
+
+async def test_accuracy_compares_promised_and_actual_call_times(estimation: Running, hall: Any) -> None:
+    assert (await estimation.client.get("/v1/accuracy")).json() == []
+    first, second, _ = await morning(estimation, hall)
+    # Promised p50: first 08:05, band [08:00:30, 08:11:30]; second 08:11, band [08:03:42, 08:20:24].
+    await estimation.feed(hall.called(first, 8), hall.called(second, 30))
+
+    response = await estimation.client.get("/v1/accuracy")
+
+    assert response.status_code == 200
+    assert response.json() == [{
+        "service_id": str(hall.service_id), "predictions": 3, "called": 2,
+        "mae_minutes": 11.0,  # errors of 3 and 19 minutes
+        "p90_abs_error_minutes": 17.4,  # interpolated between them
+        "band_coverage": 0.5,  # the second came after its p90
+    }]
+
+
+async def test_health_and_openapi_answer_without_kafka(estimation: Running) -> None:
+    assert (await estimation.client.get("/healthz")).json() == {"status": "ok"}
+    assert (await estimation.client.get("/readyz")).status_code == 200
+    paths = (await estimation.client.get("/openapi.json")).json()["paths"]
+    ours = {"/v1/tickets/{ticket_id}/estimate", "/v1/services/{service_id}/forecast", "/v1/accuracy"}
+    assert ours <= set(paths)

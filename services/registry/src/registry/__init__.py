@@ -1,0 +1,1 @@
+"""Antre registry: what each MPP offers (sites, agencies, services, counters, journeys)."""

@@ -1,0 +1,1 @@
+"""Storage and outbox adapters of the registry."""

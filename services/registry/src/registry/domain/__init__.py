@@ -1,0 +1,1 @@
+"""The registry's rules, free of I/O and frameworks."""

@@ -1,0 +1,1 @@
+"""How the registry is reached: the HTTP API and the seed CLI."""

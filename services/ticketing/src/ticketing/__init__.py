@@ -1,0 +1,1 @@
+"""Antre ticketing: queue numbers, counter (loket) actions and the authoritative queue."""

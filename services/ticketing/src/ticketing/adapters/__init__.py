@@ -1,0 +1,1 @@
+"""PostgreSQL repositories, the phone sealer and the notify HTTP client."""

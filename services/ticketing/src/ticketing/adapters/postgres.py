@@ -1,0 +1,389 @@
+"""PostgreSQL implementations of the repositories, the unit of work and the hand-off queue."""
+
+import json
+from datetime import date, datetime, timedelta
+from types import TracebackType
+from typing import Any, Final, Self
+from uuid import UUID
+
+import asyncpg
+from antre_contracts import CloudEvent
+from antre_platform import inbox, outbox
+
+from ticketing.app.ports import IdempotencyRecord, RecipientHandoff
+from ticketing.domain.catalog import Counter, Journey, Service, Site
+from ticketing.domain.counters import DeskStatus
+from ticketing.domain.tickets import Ticket, priority_rank
+
+_TICKET_COLUMNS: Final = (
+    "id, site_id, service_id, agency_id, day, seq, number, channel, priority, access_token, issued_at, "
+    "locale, travel_minutes, status, counter_id, called_at, started_at, finished_at, issue_order"
+)
+# The waiting line's order; domain.tickets.Ticket.line_key says the same in Python.
+_LINE_ORDER: Final = "priority_rank, issued_at, issue_order"
+_CATALOG_TABLES: Final = {
+    "site": "sites",
+    "service": "services",
+    "counter": "counters",
+    "journey": "journeys",
+}
+
+
+def _ticket(row: asyncpg.Record) -> Ticket:
+    return Ticket(**{key: row[key] for key in row.keys()})
+
+
+class PostgresCatalog:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def site(self, site_id: UUID) -> Site | None:
+        row = await self._conn.fetchrow(
+            "SELECT id, code, name, timezone, active FROM sites WHERE id = $1 AND NOT deleted", site_id
+        )
+        return Site(**dict(row)) if row else None
+
+    async def service(self, service_id: UUID) -> Service | None:
+        row = await self._conn.fetchrow(
+            "SELECT id, site_id, agency_id, code, prefix, name_id, name_en, daily_quota, priority_enabled, "
+            "active FROM services WHERE id = $1 AND NOT deleted",
+            service_id,
+        )
+        return Service(**dict(row)) if row else None
+
+    async def counter(self, counter_id: UUID) -> Counter | None:
+        found = await self.counters([counter_id])
+        return found.get(counter_id)
+
+    async def counters(self, counter_ids: list[UUID]) -> dict[UUID, Counter]:
+        rows = await self._conn.fetch(
+            "SELECT id, site_id, agency_id, name, service_ids, active FROM counters "
+            "WHERE id = ANY($1::uuid[]) AND NOT deleted",
+            counter_ids,
+        )
+        return {row["id"]: Counter(**{**dict(row), "service_ids": tuple(row["service_ids"])}) for row in rows}
+
+    async def put_site(self, site: Site, state: dict[str, Any]) -> None:
+        await self._conn.execute(
+            "INSERT INTO sites (id, code, name, timezone, active, state) VALUES ($1, $2, $3, $4, $5, $6) "
+            "ON CONFLICT (id) DO UPDATE SET code = $2, name = $3, timezone = $4, active = $5, state = $6, "
+            "deleted = false, updated_at = now()",
+            site.id,
+            site.code,
+            site.name,
+            site.timezone,
+            site.active,
+            json.dumps(state),
+        )
+
+    async def put_service(self, service: Service, state: dict[str, Any]) -> None:
+        await self._conn.execute(
+            "INSERT INTO services (id, site_id, agency_id, code, prefix, name_id, name_en, daily_quota, "
+            "priority_enabled, active, state) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+            "ON CONFLICT (id) DO UPDATE SET site_id = $2, agency_id = $3, code = $4, prefix = $5, "
+            "name_id = $6, name_en = $7, daily_quota = $8, priority_enabled = $9, active = $10, state = $11, "
+            "deleted = false, updated_at = now()",
+            service.id,
+            service.site_id,
+            service.agency_id,
+            service.code,
+            service.prefix,
+            service.name_id,
+            service.name_en,
+            service.daily_quota,
+            service.priority_enabled,
+            service.active,
+            json.dumps(state),
+        )
+
+    async def put_counter(self, counter: Counter, state: dict[str, Any]) -> None:
+        await self._conn.execute(
+            "INSERT INTO counters (id, site_id, agency_id, name, service_ids, active, state) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7) "
+            "ON CONFLICT (id) DO UPDATE SET site_id = $2, agency_id = $3, name = $4, service_ids = $5, "
+            "active = $6, state = $7, deleted = false, updated_at = now()",
+            counter.id,
+            counter.site_id,
+            counter.agency_id,
+            counter.name,
+            list(counter.service_ids),
+            counter.active,
+            json.dumps(state),
+        )
+
+    async def put_journey(self, journey: Journey, state: dict[str, Any]) -> None:
+        await self._conn.execute(
+            "INSERT INTO journeys (id, site_id, code, name_id, name_en, steps, active, state) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+            "ON CONFLICT (id) DO UPDATE SET site_id = $2, code = $3, name_id = $4, name_en = $5, steps = $6, "
+            "active = $7, state = $8, deleted = false, updated_at = now()",
+            journey.id,
+            journey.site_id,
+            journey.code,
+            journey.name_id,
+            journey.name_en,
+            list(journey.steps),
+            journey.active,
+            json.dumps(state),
+        )
+
+    async def remove(self, entity: str, entity_id: UUID) -> None:
+        # Kept as a tombstone: tickets issued earlier still name the service and counter.
+        table = _CATALOG_TABLES[entity]
+        await self._conn.execute(
+            f"UPDATE {table} SET deleted = true, active = false, updated_at = now() WHERE id = $1", entity_id
+        )
+
+
+class PostgresTickets:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def next_seq(self, service_id: UUID, day: date) -> int:
+        # One row per service and day, incremented in place: concurrent issuers queue on its
+        # row lock, so no two get the same number (a MAX()+1 would race).
+        seq: int = await self._conn.fetchval(
+            "INSERT INTO daily_sequences (service_id, day, last_seq) VALUES ($1, $2, 1) "
+            "ON CONFLICT (service_id, day) DO UPDATE SET last_seq = daily_sequences.last_seq + 1 "
+            "RETURNING last_seq",
+            service_id,
+            day,
+        )
+        return seq
+
+    async def add(self, ticket: Ticket) -> None:
+        ticket.issue_order = await self._conn.fetchval(
+            "INSERT INTO tickets (id, site_id, service_id, agency_id, day, seq, number, channel, priority, "
+            "priority_rank, access_token, issued_at, locale, travel_minutes, status) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING issue_order",
+            ticket.id,
+            ticket.site_id,
+            ticket.service_id,
+            ticket.agency_id,
+            ticket.day,
+            ticket.seq,
+            ticket.number,
+            ticket.channel,
+            ticket.priority,
+            priority_rank(ticket.priority),
+            ticket.access_token,
+            ticket.issued_at,
+            ticket.locale,
+            ticket.travel_minutes,
+            ticket.status,
+        )
+
+    async def get(self, ticket_id: UUID) -> Ticket | None:
+        row = await self._conn.fetchrow(f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE id = $1", ticket_id)
+        return _ticket(row) if row else None
+
+    async def save(self, ticket: Ticket) -> None:
+        await self._conn.execute(
+            "UPDATE tickets SET status = $2, counter_id = $3, called_at = $4, started_at = $5, "
+            "finished_at = $6 WHERE id = $1",
+            ticket.id,
+            ticket.status,
+            ticket.counter_id,
+            ticket.called_at,
+            ticket.started_at,
+            ticket.finished_at,
+        )
+
+    async def position(self, ticket: Ticket) -> int | None:
+        if ticket.status != "waiting":
+            return None
+        ahead: int = await self._conn.fetchval(
+            "SELECT count(*) FROM tickets WHERE service_id = $1 AND day = $2 AND status = 'waiting' "
+            f"AND ({_LINE_ORDER}) < ($3, $4, $5)",
+            ticket.service_id,
+            ticket.day,
+            priority_rank(ticket.priority),
+            ticket.issued_at,
+            ticket.issue_order,
+        )
+        return ahead + 1
+
+    async def take_next_waiting(self, service_ids: tuple[UUID, ...], day: date) -> Ticket | None:
+        # SKIP LOCKED: a ticket another counter is calling right now is passed over, not waited for.
+        row = await self._conn.fetchrow(
+            f"SELECT {_TICKET_COLUMNS} FROM tickets "
+            "WHERE status = 'waiting' AND service_id = ANY($1::uuid[]) AND day = $2 "
+            f"ORDER BY {_LINE_ORDER} LIMIT 1 FOR UPDATE SKIP LOCKED",
+            list(service_ids),
+            day,
+        )
+        return _ticket(row) if row else None
+
+    async def at_counter(self, counter_id: UUID) -> Ticket | None:
+        row = await self._conn.fetchrow(
+            f"SELECT {_TICKET_COLUMNS} FROM tickets "
+            "WHERE counter_id = $1 AND status IN ('called', 'serving') FOR UPDATE",
+            counter_id,
+        )
+        return _ticket(row) if row else None
+
+    async def line(self, service_id: UUID, day: date) -> list[Ticket]:
+        rows = await self._conn.fetch(
+            f"SELECT {_TICKET_COLUMNS} FROM tickets "
+            "WHERE service_id = $1 AND day = $2 AND status IN ('waiting', 'called', 'serving') "
+            f"ORDER BY status <> 'waiting', {_LINE_ORDER}",
+            service_id,
+            day,
+        )
+        return [_ticket(row) for row in rows]
+
+
+class PostgresDesks:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def lock(self, counter_id: UUID) -> DeskStatus:
+        await self._conn.execute(
+            "INSERT INTO counter_desks (counter_id) VALUES ($1) ON CONFLICT DO NOTHING", counter_id
+        )
+        status: DeskStatus = await self._conn.fetchval(
+            "SELECT status FROM counter_desks WHERE counter_id = $1 FOR UPDATE", counter_id
+        )
+        return status
+
+    async def save(self, counter_id: UUID, status: DeskStatus, at: datetime) -> None:
+        await self._conn.execute(
+            "UPDATE counter_desks SET status = $2, changed_at = $3 WHERE counter_id = $1",
+            counter_id,
+            status,
+            at,
+        )
+
+
+class PostgresIdempotency:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def claim(
+        self, key: str, fingerprint: str, ticket_id: UUID, at: datetime
+    ) -> IdempotencyRecord | None:
+        # A concurrent request with the same key waits here until the first one commits or
+        # rolls back, then sees its ticket (or takes the key over).
+        claimed = await self._conn.fetchval(
+            "INSERT INTO idempotency_keys (key, fingerprint, ticket_id, created_at) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT (key) DO NOTHING RETURNING true",
+            key,
+            fingerprint,
+            ticket_id,
+            at,
+        )
+        if claimed:
+            return None
+        row = await self._conn.fetchrow(
+            "SELECT fingerprint, ticket_id FROM idempotency_keys WHERE key = $1", key
+        )
+        return IdempotencyRecord(fingerprint=row["fingerprint"], ticket_id=row["ticket_id"])
+
+
+class PostgresHandoffs:
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+
+    async def add(self, handoff: RecipientHandoff) -> None:
+        await self._conn.execute(
+            "INSERT INTO recipient_handoff (ticket_id, site_id, sealed_phone, locale, next_attempt_at) "
+            "VALUES ($1, $2, $3, $4, $5)",
+            handoff.ticket_id,
+            handoff.site_id,
+            handoff.sealed_phone,
+            handoff.locale,
+            handoff.next_attempt_at,
+        )
+
+
+class PostgresUnitOfWork:
+    """One connection and one transaction; rolls back unless ``commit()`` was called."""
+
+    catalog: PostgresCatalog
+    tickets: PostgresTickets
+    desks: PostgresDesks
+    idempotency: PostgresIdempotency
+    handoffs: PostgresHandoffs
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+        self._conn: asyncpg.Connection | None = None
+        self._transaction: Any = None
+
+    async def __aenter__(self) -> Self:
+        self._conn = await self._pool.acquire()
+        try:
+            self._transaction = self._conn.transaction()
+            await self._transaction.start()
+        except BaseException:
+            await self._pool.release(self._conn)
+            self._conn = None
+            raise
+        self.catalog = PostgresCatalog(self._conn)
+        self.tickets = PostgresTickets(self._conn)
+        self.desks = PostgresDesks(self._conn)
+        self.idempotency = PostgresIdempotency(self._conn)
+        self.handoffs = PostgresHandoffs(self._conn)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if self._transaction is not None:
+                await self._transaction.rollback()
+        finally:
+            self._transaction = None
+            if self._conn is not None:
+                await self._pool.release(self._conn)
+                self._conn = None
+
+    async def commit(self) -> None:
+        if self._transaction is None:
+            raise RuntimeError("commit() outside the unit of work, or twice")
+        await self._transaction.commit()
+        self._transaction = None
+
+    async def emit(self, event: CloudEvent) -> None:
+        await outbox.enqueue(self._connection, event)
+
+    async def first_delivery(self, *, consumer: str, event_id: UUID) -> bool:
+        return await inbox.first_delivery(self._connection, consumer=consumer, event_id=event_id)
+
+    @property
+    def _connection(self) -> asyncpg.Connection:
+        if self._conn is None:
+            raise RuntimeError("the unit of work is not entered")
+        return self._conn
+
+
+class PostgresHandoffQueue:
+    """The ``recipient_handoff`` rows, for the delivery loop (outside any request)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def claim_due(self, *, now: datetime, lease: timedelta, limit: int) -> list[RecipientHandoff]:
+        # Pushing next_attempt_at past the lease hides the rows from other replicas while this
+        # one delivers; if it dies, they come due again when the lease ends.
+        rows = await self._pool.fetch(
+            "UPDATE recipient_handoff SET next_attempt_at = $2, attempts = attempts + 1 WHERE ticket_id IN ("
+            "  SELECT ticket_id FROM recipient_handoff WHERE next_attempt_at <= $1"
+            "  ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) "
+            "RETURNING ticket_id, site_id, sealed_phone, locale, next_attempt_at, attempts",
+            now,
+            now + lease,
+            limit,
+        )
+        return [RecipientHandoff(**dict(row)) for row in rows]
+
+    async def delivered(self, ticket_id: UUID) -> None:
+        await self._pool.execute("DELETE FROM recipient_handoff WHERE ticket_id = $1", ticket_id)
+
+    async def retry_at(self, ticket_id: UUID, at: datetime, error: str) -> None:
+        await self._pool.execute(
+            "UPDATE recipient_handoff SET next_attempt_at = $2, last_error = $3 WHERE ticket_id = $1",
+            ticket_id,
+            at,
+            error[:500],
+        )

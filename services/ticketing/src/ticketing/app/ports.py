@@ -1,0 +1,137 @@
+"""What the use cases need from the outside world; PostgreSQL adapters and test fakes provide it."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from types import TracebackType
+from typing import Protocol, Self
+from uuid import UUID
+
+from antre_contracts import CloudEvent
+
+from ticketing.domain.catalog import Counter, Journey, Service, Site
+from ticketing.domain.counters import DeskStatus
+from ticketing.domain.tickets import Locale, Ticket
+
+
+@dataclass(frozen=True)
+class IdempotencyRecord:
+    fingerprint: str
+    ticket_id: UUID
+
+
+@dataclass(frozen=True)
+class RecipientHandoff:
+    """A phone number sealed to notify, waiting to be handed over for one ticket."""
+
+    ticket_id: UUID
+    site_id: UUID
+    sealed_phone: str
+    locale: Locale
+    next_attempt_at: datetime
+    attempts: int = 0
+
+
+class CatalogRepository(Protocol):
+    """The local copy of the registry: never ask the registry per request."""
+
+    async def site(self, site_id: UUID) -> Site | None: ...
+    async def service(self, service_id: UUID) -> Service | None: ...
+    async def counter(self, counter_id: UUID) -> Counter | None: ...
+    async def counters(self, counter_ids: list[UUID]) -> dict[UUID, Counter]: ...
+    async def put_site(self, site: Site, state: dict[str, object]) -> None: ...
+    async def put_service(self, service: Service, state: dict[str, object]) -> None: ...
+    async def put_counter(self, counter: Counter, state: dict[str, object]) -> None: ...
+    async def put_journey(self, journey: Journey, state: dict[str, object]) -> None: ...
+    async def remove(self, entity: str, entity_id: UUID) -> None: ...
+
+
+class TicketRepository(Protocol):
+    async def next_seq(self, service_id: UUID, day: date) -> int:
+        """The next number of the service's day, atomically (concurrent callers never share one)."""
+        ...
+
+    async def add(self, ticket: Ticket) -> None: ...
+    async def get(self, ticket_id: UUID) -> Ticket | None: ...
+    async def save(self, ticket: Ticket) -> None: ...
+
+    async def position(self, ticket: Ticket) -> int | None:
+        """1 for the next to be called among its service's waiting tickets; None unless waiting."""
+        ...
+
+    async def take_next_waiting(self, service_ids: tuple[UUID, ...], day: date) -> Ticket | None:
+        """The first waiting ticket in line, locked for this unit of work; another unit of
+        work taking concurrently gets the one after it, never the same."""
+        ...
+
+    async def at_counter(self, counter_id: UUID) -> Ticket | None:
+        """The ticket the counter is calling or serving, locked."""
+        ...
+
+    async def line(self, service_id: UUID, day: date) -> list[Ticket]:
+        """Today's waiting tickets in call order, then the called and serving ones."""
+        ...
+
+
+class DeskRepository(Protocol):
+    async def lock(self, counter_id: UUID) -> DeskStatus:
+        """The counter's status, locking it so actions on one counter run one at a time."""
+        ...
+
+    async def save(self, counter_id: UUID, status: DeskStatus, at: datetime) -> None: ...
+
+
+class IdempotencyRepository(Protocol):
+    async def claim(
+        self, key: str, fingerprint: str, ticket_id: UUID, at: datetime
+    ) -> IdempotencyRecord | None:
+        """None if ``key`` is now ours (for ``ticket_id``); the earlier record if it was used."""
+        ...
+
+
+class HandoffRepository(Protocol):
+    async def add(self, handoff: RecipientHandoff) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: state changes, their events and inbox marks commit together or not at all."""
+
+    # Read-only properties, so an implementation may hold its own repository classes.
+    @property
+    def catalog(self) -> CatalogRepository: ...
+    @property
+    def tickets(self) -> TicketRepository: ...
+    @property
+    def desks(self) -> DeskRepository: ...
+    @property
+    def idempotency(self) -> IdempotencyRepository: ...
+    @property
+    def handoffs(self) -> HandoffRepository: ...
+
+    async def __aenter__(self) -> Self: ...
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None: ...
+    async def commit(self) -> None: ...
+    async def emit(self, event: CloudEvent) -> None:
+        """Queue ``event`` in the outbox of this transaction."""
+        ...
+
+    async def first_delivery(self, *, consumer: str, event_id: UUID) -> bool: ...
+
+
+class HandoffQueue(Protocol):
+    """Stored hand-offs, claimed with a lease so replicas never deliver the same row at once."""
+
+    async def claim_due(self, *, now: datetime, lease: timedelta, limit: int) -> list[RecipientHandoff]: ...
+    async def delivered(self, ticket_id: UUID) -> None: ...
+    async def retry_at(self, ticket_id: UUID, at: datetime, error: str) -> None: ...
+
+
+class HandoffRefused(Exception):
+    """Notify did not take the hand-off (unreachable, or answered other than 2xx)."""
+
+
+class RecipientDirectory(Protocol):
+    """Notify's recipient endpoint; raises HandoffRefused unless it answered 2xx."""
+
+    async def put(self, handoff: RecipientHandoff) -> None: ...

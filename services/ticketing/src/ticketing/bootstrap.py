@@ -1,0 +1,54 @@
+"""Ticketing's dependencies, wired once per app: what the entrypoints hand to the use cases."""
+
+import asyncio
+from dataclasses import dataclass, field
+
+import httpx
+from antre_contracts import CloudEvent
+from antre_platform.clock import Clock
+from antre_platform.service import ServiceRuntime
+
+from ticketing.adapters.notify_client import NotifyRecipients
+from ticketing.adapters.phone_sealer import NotifyPhoneSealer
+from ticketing.adapters.postgres import PostgresHandoffQueue, PostgresUnitOfWork
+from ticketing.app.handoff import HandoffDelivery
+from ticketing.app.issuing import RequestFingerprint
+from ticketing.app.registry_sync import apply_registry_change
+from ticketing.settings import Settings
+
+
+@dataclass
+class Ticketing:
+    runtime: ServiceRuntime
+    settings: Settings
+    clock: Clock
+    seal_phone: NotifyPhoneSealer = field(init=False)
+    fingerprint: RequestFingerprint = field(init=False)
+    handoff_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __post_init__(self) -> None:
+        self.seal_phone = NotifyPhoneSealer(self.settings.notify_public_key)
+        # The internal token is a secret this service already holds; reusing it keeps the
+        # fingerprint unguessable without one more setting to deploy.
+        self.fingerprint = RequestFingerprint(self.settings.internal_token)
+
+    def uow(self) -> PostgresUnitOfWork:
+        return PostgresUnitOfWork(self.runtime.pool)
+
+    def status_url(self, access_token: str) -> str:
+        return f"{self.settings.public_base_url}/t/{access_token}"
+
+    async def on_registry_event(self, event: CloudEvent) -> None:
+        await apply_registry_change(event, uow=self.uow())
+
+    async def deliver_handoffs(self) -> None:
+        """The hand-off loop, for ``runtime.spawn``; owns its HTTP client for its whole life."""
+        async with httpx.AsyncClient(base_url=self.settings.notify_url, timeout=10.0) as client:
+            delivery = HandoffDelivery(
+                queue=PostgresHandoffQueue(self.runtime.pool),
+                recipients=NotifyRecipients(client, internal_token=self.settings.internal_token),
+                clock=self.clock,
+                wakeup=self.handoff_wakeup,
+                poll_seconds=self.settings.handoff_poll_seconds,
+            )
+            await delivery.run()

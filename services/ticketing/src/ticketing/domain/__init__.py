@@ -1,0 +1,1 @@
+"""The queue's rules, free of I/O and frameworks: tickets, counters, numbering, phones."""

@@ -1,0 +1,1 @@
+"""HTTP routers and the Kafka subscriber: translate the outside world into use cases."""

@@ -1,0 +1,40 @@
+"""Ticketing's settings, from ``ANTRE_*`` environment variables (see README.md)."""
+
+import base64
+import binascii
+
+from antre_platform.settings import ServiceSettings
+from pydantic import field_validator
+
+
+class Settings(ServiceSettings):
+    http_port: int = 8002
+    database_url: str = "postgresql://postgres@127.0.0.1:5433/ticketing"
+    admin_token: str = "dev-only-admin-token"
+    internal_token: str = "dev-only-internal-token"
+    notify_url: str = "http://127.0.0.1:8004"
+    notify_public_key: str = ""
+    public_base_url: str = "http://127.0.0.1:8002"
+    handoff_poll_seconds: float = 2.0
+
+    def secret_fields(self) -> tuple[str, ...]:
+        # notify_public_key is not secret, but production without it cannot take phone numbers.
+        return ("admin_token", "internal_token", "notify_public_key")
+
+    @field_validator("notify_public_key")
+    @classmethod
+    def _x25519_public_key(cls, value: str) -> str:
+        if not value:
+            return value
+        try:
+            raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        except (binascii.Error, ValueError) as exc:
+            raise ValueError("ANTRE_NOTIFY_PUBLIC_KEY must be base64url (as notify prints it)") from exc
+        if len(raw) != 32:
+            raise ValueError("ANTRE_NOTIFY_PUBLIC_KEY must be a 32-byte X25519 public key, base64url")
+        return value
+
+    @field_validator("public_base_url", "notify_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")

@@ -1,0 +1,1 @@
+"""The sandbox's one outside dependency: the webhook it calls, over HTTP."""

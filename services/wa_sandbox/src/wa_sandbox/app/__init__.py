@@ -1,0 +1,1 @@
+"""Use cases: accept a send, report its statuses, deliver an inbound message."""

@@ -1,0 +1,1 @@
+"""HTTP surfaces: the Graph API look-alike, the /sandbox test controls, the phone page."""
