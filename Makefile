@@ -35,7 +35,7 @@ run: setup
 	@$(PY) -m antre_devstack run --state $(STATE)
 
 test: setup
-	@$(PY) -m antre_devstack prepare --state $(STATE)
+	@$(PY) -m antre_devstack prepare
 	@$(PY) -m pytest $(PYTEST_ARGS)
 
 compose-env: setup

@@ -16,7 +16,7 @@ import pytest
 from antre_contracts.topics import PARTITIONS
 from antre_devstack.infra import default_cache_dir
 from antre_devstack.kafka import KafkaNode
-from antre_devstack.ports import free_port
+from antre_devstack.ports import free_port, free_ports
 from antre_devstack.postgres import PostgresNode
 
 
@@ -39,7 +39,9 @@ def postgres(infra_dir: Path) -> Iterator[PostgresNode]:
 
 @pytest.fixture(scope="session")
 def kafka(infra_dir: Path) -> Iterator[KafkaNode]:
-    node = KafkaNode(infra_dir / "kafka", port=free_port(), controller_port=free_port(), cache_dir=default_cache_dir())
+    port, controller_port = free_ports(2)
+    node = KafkaNode(infra_dir / "kafka", port=port, controller_port=controller_port,
+                     cache_dir=default_cache_dir())
     node.ensure_jars()
     node.start()
     node.wait_ready()

@@ -8,13 +8,12 @@ it). Intentional schema changes are exported with ``python -m antre_contracts.sc
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
-from pydantic import ValidationError
-
 from antre_contracts import events, parse_event
 from antre_contracts.schemas import SCHEMA_DIR, current_schemas, main
+from pydantic import ValidationError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "v1"
 
@@ -26,6 +25,21 @@ def _field_types(schema: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _shape_change(name: str, old: dict[str, Any], new: dict[str, Any]) -> str | None:
+    """Why the field's new shape breaks someone, or None. Adding enum values is allowed:
+    an old consumer meets an event whose data does not validate, and the platform's
+    cloudevent_handler logs and skips it. Removing a value strands old producers."""
+    if {k: v for k, v in old.items() if k != "enum"} != {k: v for k, v in new.items() if k != "enum"}:
+        return f"field {name!r} changed type: {old} -> {new}"
+    old_values, new_values = old.get("enum"), new.get("enum")
+    if old_values == new_values:
+        return None
+    if old_values is None or new_values is None:
+        return f"field {name!r} changed type: {old} -> {new}"
+    removed = [value for value in old_values if value not in new_values]
+    return f"field {name!r} lost enum values {removed}" if removed else None
+
+
 def breaking_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """What in ``new`` breaks a consumer or producer that follows ``old``."""
     problems = []
@@ -33,8 +47,8 @@ def breaking_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     for name, shape in old_fields.items():
         if name not in new_fields:
             problems.append(f"field {name!r} was removed")
-        elif new_fields[name] != shape:
-            problems.append(f"field {name!r} changed type: {shape} -> {new_fields[name]}")
+        elif (change := _shape_change(name, shape, new_fields[name])) is not None:
+            problems.append(change)
     added_required = set(new.get("required", [])) - set(old.get("required", []))
     problems += [f"new field {name!r} is required" for name in sorted(added_required)]
     return problems
@@ -59,6 +73,34 @@ def test_breaking_change_detector_notices_removal_retype_and_new_requirement() -
     assert breaking_changes(old, renamed) == ["field 'recall' was removed"]
     assert breaking_changes(old, retyped)[0].startswith("field 'recall' changed type")
     assert breaking_changes(old, stricter) == ["new field 'number' is required"]
+
+
+def test_breaking_change_detector_allows_enum_widening_and_refuses_narrowing() -> None:
+    old = events.RegistryChanged.model_json_schema()
+    assert "credential" in old["properties"]["entity"]["enum"]
+    narrower = json.loads(json.dumps(old))
+    narrower["properties"]["entity"]["enum"] = ["site", "agency", "service", "counter", "journey"]
+    # Widening: a consumer of the narrower contract still reads every event it knew.
+    assert breaking_changes(narrower, old) == []
+    assert breaking_changes(old, narrower) == ["field 'entity' lost enum values ['credential']"]
+    retyped = json.loads(json.dumps(old))
+    retyped["properties"]["entity"] = {"type": "integer"}
+    assert breaking_changes(old, retyped)[0].startswith("field 'entity' changed type")
+
+
+def test_an_old_consumer_skips_the_new_credential_entity_but_reads_known_ones() -> None:
+    """What a consumer built before "credential" existed does with such an event."""
+    raw = json.loads((FIXTURES / "registry.changed.credential.json").read_text())
+    assert parse_event(raw).typed_data() is not None
+    old_model = type(
+        "OldRegistryChanged",
+        (events.RegistryChanged,),
+        {"__annotations__": {"entity": Literal["site", "agency", "service", "counter", "journey"]}},
+    )
+    with pytest.raises(ValidationError):
+        old_model.model_validate(raw["data"])
+    known = json.loads((FIXTURES / "registry.changed.json").read_text())
+    assert old_model.model_validate(known["data"]).entity == "service"
 
 
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.json")), ids=lambda p: p.stem)

@@ -14,7 +14,9 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 Priority = Literal["regular", "elderly", "disabled", "pregnant"]
 Channel = Literal["whatsapp", "kiosk", "web", "agency_api", "walk_in", "outreach"]
 Outcome = Literal["done", "transferred", "incomplete"]
-RegistryEntity = Literal["site", "agency", "service", "counter", "journey"]
+# "credential" (agency API keys and staff tokens, never the secret: its SHA-256) was added
+# after v1 shipped; consumers that predate it skip such events (their data does not validate).
+RegistryEntity = Literal["site", "agency", "service", "counter", "journey", "credential"]
 
 
 class EventData(BaseModel):

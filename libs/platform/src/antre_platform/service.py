@@ -81,7 +81,12 @@ class ServiceRuntime:
         with contextlib.suppress(Exception):
             await self.broker.stop()
         if self._pool is not None:
-            await self._pool.close()
+            try:
+                # A connection still held by a cancelled task would make close() wait forever.
+                await asyncio.wait_for(self._pool.close(), timeout=10)
+            except TimeoutError:
+                log.warning("%s: database connections still busy at shutdown; terminating them", self.name)
+                self._pool.terminate()
             self._pool = None
 
     async def database_ready(self) -> bool:

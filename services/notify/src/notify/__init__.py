@@ -1,0 +1,1 @@
+"""Antre notify: the WhatsApp Business Platform integration."""

@@ -1,0 +1,75 @@
+"""The WhatsApp Cloud API (Meta's Graph API) send call, and how its answers are classified.
+
+``POST {base}/{version}/{phone_number_id}/messages`` with a bearer token answers
+``{"messages": [{"id": "wamid..."}]}`` on success and ``{"error": {"code", "message", ...}}``
+otherwise. Throttling (HTTP 429, or Meta's rate-limit error codes), server errors and network
+failures are worth retrying; any other 4xx will fail the same way again.
+"""
+
+import re
+from typing import Any
+
+import httpx
+
+from notify.app.ports import RejectedSendError, TransientSendError
+
+# Meta's throttling codes, sometimes answered with HTTP 400: app/account rate limits (4, 80007),
+# Cloud API throughput (130429) and per-recipient pair rate limit (131056).
+_THROTTLING_CODES = frozenset({4, 80007, 130429, 131056})
+# Error texts are stored and logged; a long digit run could be a phone number.
+_DIGIT_RUN = re.compile(r"\+?\d[\d \-]{6,}\d")
+
+
+def redact(text: str) -> str:
+    return _DIGIT_RUN.sub("[redacted]", text)
+
+
+def text_message(to_wa_id: str, body: str) -> dict[str, Any]:
+    return {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to_wa_id,
+        "type": "text",
+        "text": {"preview_url": False, "body": body},
+    }
+
+
+def _error_of(response: httpx.Response) -> tuple[int | None, str]:
+    try:
+        error = response.json().get("error") or {}
+    except ValueError:
+        error = {}
+    code = error.get("code") if isinstance(error, dict) else None
+    message = error.get("message") if isinstance(error, dict) else None
+    title = redact(str(message))[:300] if message else f"HTTP {response.status_code}"
+    return (code if isinstance(code, int) else None), title
+
+
+class GraphApiClient:
+    def __init__(self, http: httpx.AsyncClient, *, messages_url: str, token: str) -> None:
+        self._http = http
+        self._url = messages_url
+        self._token = token
+
+    async def send_text(self, *, to_wa_id: str, body: str) -> str:
+        """Send one text message; returns its wamid or raises a SendError."""
+        try:
+            response = await self._http.post(
+                self._url,
+                json=text_message(to_wa_id, body),
+                headers={"Authorization": f"Bearer {self._token}"},
+            )
+        except httpx.HTTPError as exc:
+            raise TransientSendError(status=None, code=None, title=f"network: {type(exc).__name__}") from exc
+        if response.is_success:
+            try:
+                return str(response.json()["messages"][0]["id"])
+            except (ValueError, KeyError, IndexError, TypeError) as exc:
+                # Accepted, yet no id to track: treat as sent-unknown rather than resend.
+                raise RejectedSendError(
+                    status=response.status_code, code=None, title="accepted without a message id"
+                ) from exc
+        code, title = _error_of(response)
+        if response.status_code == 429 or response.status_code >= 500 or code in _THROTTLING_CODES:
+            raise TransientSendError(status=response.status_code, code=code, title=title)
+        raise RejectedSendError(status=response.status_code, code=code, title=title)

@@ -1,0 +1,527 @@
+"""PostgreSQL: notify's store and unit of work (one transaction per use case).
+
+Phones go through the :class:`PhoneVault` on the way in and out, so nothing above this
+module handles ciphertext and nothing below it sees a clear phone number.
+"""
+
+import json
+import logging
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any, cast
+from uuid import UUID
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import asyncpg
+from antre_contracts import CloudEvent
+from antre_platform import inbox, outbox
+from asyncpg.transaction import Transaction
+from opentelemetry import propagate
+
+from notify.adapters.phone_vault import PhoneVault
+from notify.domain.model import (
+    Call,
+    DeliveryStatus,
+    InboundMessage,
+    MessageKind,
+    OutboundDraft,
+    OutboundMessage,
+    Recipient,
+    SendStatus,
+    ServiceInfo,
+    SiteInfo,
+    StatusUpdate,
+    Ticket,
+)
+from notify.domain.texts import Eta, Locale
+
+log = logging.getLogger(__name__)
+CONSUMER = "notify"
+# Two-key advisory locks live apart from the platform's one-key locks.
+_TICKET_LOCK_CLASS = 7_310_004
+_WAMID_LOCK_CLASS = 7_310_005
+
+
+def _recipient_row(ticket_id: UUID) -> str:
+    return f"recipient:{ticket_id}"
+
+
+def _outbound_row(message_id: UUID) -> str:
+    return f"outbound:{message_id}"
+
+
+def _inbound_row(wamid: str) -> str:
+    return f"inbound:{wamid}"
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    return tuple(str(item) for item in value) if isinstance(value, list) else ()
+
+
+class PostgresStore:
+    def __init__(self, conn: asyncpg.Connection, vault: PhoneVault) -> None:
+        self._conn = conn
+        self._vault = vault
+
+    async def lock_ticket(self, ticket_id: UUID) -> None:
+        """Serialise the transactions that bring pieces of one ticket, so the one that
+        brings the last piece sees all the others (READ COMMITTED, statement snapshots)."""
+        await self._conn.execute(
+            "SELECT pg_advisory_xact_lock($1, hashtext($2))", _TICKET_LOCK_CLASS, str(ticket_id)
+        )
+
+    async def lock_wamid(self, wamid: str) -> None:
+        """Serialise recording a sent message's wamid with its status callbacks, which Meta
+        may deliver before the send call has even answered."""
+        await self._conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", _WAMID_LOCK_CLASS, wamid)
+
+    # Registry ---------------------------------------------------------------------------
+
+    async def save_registry_entity(
+        self, *, entity: str, entity_id: UUID, state: dict[str, Any], deleted: bool, changed_at: datetime
+    ) -> None:
+        await self._conn.execute(
+            """INSERT INTO registry_entities (entity, id, state, deleted, changed_at)
+               VALUES ($1, $2, $3::jsonb, $4, $5)
+               ON CONFLICT (entity, id) DO UPDATE
+               SET state = EXCLUDED.state, deleted = EXCLUDED.deleted, changed_at = EXCLUDED.changed_at
+               WHERE registry_entities.changed_at <= EXCLUDED.changed_at""",
+            entity,
+            entity_id,
+            json.dumps(state),
+            deleted,
+            changed_at,
+        )
+
+    async def _registry_state(self, entity: str, entity_id: UUID) -> dict[str, Any]:
+        raw = await self._conn.fetchval(
+            "SELECT state FROM registry_entities WHERE entity = $1 AND id = $2", entity, entity_id
+        )
+        return cast(dict[str, Any], json.loads(raw)) if raw else {}
+
+    async def site_info(self, site_id: UUID) -> SiteInfo | None:
+        """The site's name and timezone; None until the registry has told us (or if its
+        timezone is not one we know, since a wrong zone would show wrong times)."""
+        state = await self._registry_state("site", site_id)
+        timezone = state.get("timezone")
+        if not isinstance(timezone, str):
+            return None
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            log.warning("site %s has an unknown timezone %r", site_id, timezone)
+            return None
+        return SiteInfo(name=state.get("name"), timezone=timezone)
+
+    async def service_info(self, service_id: UUID) -> ServiceInfo | None:
+        state = await self._registry_state("service", service_id)
+        if not state:
+            return None
+        return ServiceInfo(
+            name_id=state.get("name_id"),
+            name_en=state.get("name_en"),
+            documents_id=_strings(state.get("documents_id")),
+            documents_en=_strings(state.get("documents_en")),
+        )
+
+    async def counter_name(self, counter_id: UUID) -> str | None:
+        name = (await self._registry_state("counter", counter_id)).get("name")
+        return str(name) if name else None
+
+    # Tickets, estimates, calls, recipients ----------------------------------------------------
+
+    async def add_ticket(self, ticket: Ticket) -> None:
+        trace_context: dict[str, str] = {}
+        propagate.inject(trace_context)  # the consumer span of ticket.issued, child of the request
+        await self._conn.execute(
+            """INSERT INTO tickets (ticket_id, site_id, service_id, number, issued_at,
+                                    travel_minutes, issue_due_at, trace_context)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb) ON CONFLICT (ticket_id) DO NOTHING""",
+            ticket.ticket_id,
+            ticket.site_id,
+            ticket.service_id,
+            ticket.number,
+            ticket.issued_at,
+            ticket.travel_minutes,
+            ticket.issue_due_at,
+            json.dumps(trace_context),
+        )
+
+    async def ticket(self, ticket_id: UUID) -> Ticket | None:
+        row = await self._conn.fetchrow("SELECT * FROM tickets WHERE ticket_id = $1", ticket_id)
+        if row is None:
+            return None
+        return Ticket(
+            ticket_id=row["ticket_id"],
+            site_id=row["site_id"],
+            service_id=row["service_id"],
+            number=row["number"],
+            issued_at=row["issued_at"],
+            issue_due_at=row["issue_due_at"],
+            travel_minutes=row["travel_minutes"],
+        )
+
+    async def save_estimate(
+        self, *, ticket_id: UUID, service_id: UUID, position: int, eta: Eta, at: datetime
+    ) -> None:
+        await self._conn.execute(
+            """INSERT INTO estimates
+                 (ticket_id, service_id, position, call_p10, call_p50, call_p90, arrive_by, at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+               ON CONFLICT (ticket_id) DO UPDATE
+               SET service_id = EXCLUDED.service_id, position = EXCLUDED.position,
+                   call_p10 = EXCLUDED.call_p10, call_p50 = EXCLUDED.call_p50, call_p90 = EXCLUDED.call_p90,
+                   arrive_by = EXCLUDED.arrive_by, at = EXCLUDED.at
+               WHERE estimates.at <= EXCLUDED.at""",
+            ticket_id,
+            service_id,
+            position,
+            eta.call_p10,
+            eta.call_p50,
+            eta.call_p90,
+            eta.arrive_by,
+            at,
+        )
+
+    async def eta(self, ticket_id: UUID) -> Eta | None:
+        row = await self._conn.fetchrow(
+            "SELECT call_p10, call_p50, call_p90, arrive_by FROM estimates WHERE ticket_id = $1", ticket_id
+        )
+        if row is None:
+            return None
+        return Eta(
+            call_p10=row["call_p10"],
+            call_p50=row["call_p50"],
+            call_p90=row["call_p90"],
+            arrive_by=row["arrive_by"],
+        )
+
+    async def add_call(self, call: Call) -> None:
+        await self._conn.execute(
+            """INSERT INTO calls (ticket_id, recall, counter_id, service_id, number, counter_name, called_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (ticket_id, recall) DO NOTHING""",
+            call.ticket_id,
+            call.recall,
+            call.counter_id,
+            call.service_id,
+            call.number,
+            call.counter_name,
+            call.called_at,
+        )
+
+    async def latest_call(self, ticket_id: UUID) -> Call | None:
+        row = await self._conn.fetchrow(
+            "SELECT * FROM calls WHERE ticket_id = $1 ORDER BY recall DESC LIMIT 1", ticket_id
+        )
+        if row is None:
+            return None
+        return Call(
+            ticket_id=row["ticket_id"],
+            recall=row["recall"],
+            counter_id=row["counter_id"],
+            service_id=row["service_id"],
+            called_at=row["called_at"],
+            number=row["number"],
+            counter_name=row["counter_name"],
+        )
+
+    async def add_recipient(self, recipient: Recipient, *, at: datetime) -> bool:
+        inserted = await self._conn.fetchval(
+            """INSERT INTO recipients (ticket_id, site_id, phone, phone_hash, locale, created_at)
+               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ticket_id) DO NOTHING RETURNING true""",
+            recipient.ticket_id,
+            recipient.site_id,
+            self._vault.encrypt(recipient.phone, row=_recipient_row(recipient.ticket_id)),
+            self._vault.lookup_hash(recipient.phone),
+            recipient.locale,
+            at,
+        )
+        return bool(inserted)
+
+    async def recipient(self, ticket_id: UUID) -> Recipient | None:
+        row = await self._conn.fetchrow(
+            "SELECT ticket_id, site_id, phone, locale FROM recipients WHERE ticket_id = $1", ticket_id
+        )
+        if row is None:
+            return None
+        return Recipient(
+            ticket_id=row["ticket_id"],
+            site_id=row["site_id"],
+            phone=self._vault.decrypt(row["phone"], row=_recipient_row(ticket_id)),
+            locale=cast(Locale, row["locale"]),
+        )
+
+    async def tickets_awaiting_issued_message(
+        self,
+        *,
+        now: datetime,
+        limit: int,
+        due_only: bool = True,
+        site_id: UUID | None = None,
+        service_id: UUID | None = None,
+    ) -> list[UUID]:
+        """Tickets with a recipient, not called yet and without an 'issued' message: all of
+        them, or only those whose wait for the missing pieces is over, optionally of one site
+        or service (when the registry just described it)."""
+        rows = await self._conn.fetch(
+            """SELECT t.ticket_id FROM recipients r JOIN tickets t USING (ticket_id)
+               WHERE ($2::boolean IS FALSE OR t.issue_due_at <= $1)
+                 AND ($4::uuid IS NULL OR t.site_id = $4)
+                 AND ($5::uuid IS NULL OR t.service_id = $5)
+                 AND NOT EXISTS (SELECT 1 FROM outbound_messages m
+                                 WHERE m.cause_key = 'issued:' || t.ticket_id)
+                 AND NOT EXISTS (SELECT 1 FROM calls c WHERE c.ticket_id = t.ticket_id)
+               ORDER BY t.issue_due_at LIMIT $3""",
+            now,
+            due_only,
+            limit,
+            site_id,
+            service_id,
+        )
+        return [row["ticket_id"] for row in rows]
+
+    # Outbound messages ------------------------------------------------------------------
+
+    async def add_outbound(self, draft: OutboundDraft, *, now: datetime) -> UUID | None:
+        """Store a message for its cause; None if that cause already has one."""
+        message_id = uuid.uuid4()
+        trace_context: dict[str, str] = {}
+        propagate.inject(trace_context)
+        if draft.kind == "ticket_issued" and draft.ticket_id is not None:
+            # Its cause is the ticket's issue, whichever piece completed the message.
+            issued_trace = await self._conn.fetchval(
+                "SELECT trace_context FROM tickets WHERE ticket_id = $1", draft.ticket_id
+            )
+            stored = json.loads(issued_trace) if issued_trace else {}
+            trace_context = stored or trace_context
+        inserted = await self._conn.fetchval(
+            """INSERT INTO outbound_messages
+                 (id, cause_key, kind, ticket_id, site_id, locale, body, phone, phone_hash,
+                  next_attempt_at, expires_at, created_at, trace_context)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $12::jsonb)
+               ON CONFLICT (cause_key) DO NOTHING RETURNING true""",
+            message_id,
+            draft.cause_key,
+            draft.kind,
+            draft.ticket_id,
+            draft.site_id,
+            draft.locale,
+            draft.body,
+            self._vault.encrypt(draft.to, row=_outbound_row(message_id)),
+            self._vault.lookup_hash(draft.to),
+            now,
+            draft.expires_at,
+            json.dumps(trace_context),
+        )
+        return message_id if inserted else None
+
+    def _outbound(self, row: Mapping[str, Any]) -> OutboundMessage:
+        return OutboundMessage(
+            id=row["id"],
+            cause_key=row["cause_key"],
+            kind=cast(MessageKind, row["kind"]),
+            to=self._vault.decrypt(row["phone"], row=_outbound_row(row["id"])),
+            body=row["body"],
+            status=cast(SendStatus, row["status"]),
+            attempts=row["attempts"],
+            expires_at=row["expires_at"],
+            ticket_id=row["ticket_id"],
+            site_id=row["site_id"],
+            wamid=row["wamid"],
+            delivery_status=cast(DeliveryStatus | None, row["delivery_status"]),
+            trace_context=json.loads(row["trace_context"]) if row["trace_context"] else {},
+        )
+
+    async def claim_due(self, *, now: datetime, lease: timedelta, limit: int) -> list[OutboundMessage]:
+        """Take due messages for sending. A 'sending' row whose lease ran out was claimed by a
+        process that died mid-send: it is due again (the one case that can resend)."""
+        rows = await self._conn.fetch(
+            """UPDATE outbound_messages SET status = 'sending', lease_until = $2
+               WHERE id IN (
+                 SELECT id FROM outbound_messages
+                 WHERE (status = 'pending' AND next_attempt_at <= $1)
+                    OR (status = 'sending' AND lease_until <= $1)
+                 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+               RETURNING *""",
+            now,
+            now + lease,
+            limit,
+        )
+        return [self._outbound(row) for row in rows]
+
+    async def mark_sent(self, message_id: UUID, *, wamid: str, tries: int, now: datetime) -> None:
+        await self._conn.execute(
+            """UPDATE outbound_messages
+               SET status = 'sent', wamid = $2, attempts = attempts + $3, sent_at = $4, lease_until = NULL,
+                   delivery_status = COALESCE(delivery_status, 'sent')
+               WHERE id = $1""",
+            message_id,
+            wamid,
+            tries,
+            now,
+        )
+
+    async def mark_failed(
+        self, message_id: UUID, *, code: int | None, title: str, tries: int, now: datetime
+    ) -> None:
+        await self._conn.execute(
+            """UPDATE outbound_messages
+               SET status = 'failed', error_code = $2, error_title = $3, attempts = attempts + $4,
+                   failed_at = $5, lease_until = NULL
+               WHERE id = $1""",
+            message_id,
+            code,
+            title,
+            tries,
+            now,
+        )
+
+    async def mark_expired(self, message_id: UUID) -> None:
+        await self._conn.execute(
+            "UPDATE outbound_messages SET status = 'expired', lease_until = NULL WHERE id = $1", message_id
+        )
+
+    async def release(
+        self, message_id: UUID, *, next_attempt_at: datetime, code: int | None, title: str, tries: int
+    ) -> None:
+        await self._conn.execute(
+            """UPDATE outbound_messages
+               SET status = 'pending', next_attempt_at = $2, error_code = $3, error_title = $4,
+                   attempts = attempts + $5, lease_until = NULL
+               WHERE id = $1""",
+            message_id,
+            next_attempt_at,
+            code,
+            title,
+            tries,
+        )
+
+    async def messages_for_ticket(self, ticket_id: UUID) -> list[dict[str, Any]]:
+        rows = await self._conn.fetch(
+            """SELECT id, kind, status, delivery_status, wamid, locale, body, attempts,
+                      error_code, error_title,
+                      created_at, sent_at, delivered_at, read_at, failed_at, expires_at
+               FROM outbound_messages WHERE ticket_id = $1 ORDER BY seq""",
+            ticket_id,
+        )
+        return [dict(row) for row in rows]
+
+    # Webhook ----------------------------------------------------------------------------
+
+    async def add_inbound(self, message: InboundMessage, *, received_at: datetime) -> bool:
+        inserted = await self._conn.fetchval(
+            """INSERT INTO inbound_messages (wamid, phone, phone_hash, kind, text, sent_at, received_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (wamid) DO NOTHING RETURNING true""",
+            message.wamid,
+            self._vault.encrypt(message.sender, row=_inbound_row(message.wamid)),
+            self._vault.lookup_hash(message.sender),
+            message.kind,
+            message.text,
+            message.sent_at,
+            received_at,
+        )
+        return bool(inserted)
+
+    async def add_status(self, update: StatusUpdate, *, received_at: datetime) -> bool:
+        inserted = await self._conn.fetchval(
+            """INSERT INTO delivery_statuses (wamid, status, at, error_code, error_title, received_at)
+               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (wamid, status) DO NOTHING RETURNING true""",
+            update.wamid,
+            update.status,
+            update.at,
+            update.error_code,
+            update.error_title,
+            received_at,
+        )
+        return bool(inserted)
+
+    async def statuses_for(self, wamid: str) -> list[StatusUpdate]:
+        rows = await self._conn.fetch(
+            "SELECT status, at, error_code, error_title FROM delivery_statuses WHERE wamid = $1 ORDER BY at",
+            wamid,
+        )
+        return [
+            StatusUpdate(
+                wamid=wamid,
+                status=cast(DeliveryStatus, row["status"]),
+                at=row["at"],
+                error_code=row["error_code"],
+                error_title=row["error_title"],
+            )
+            for row in rows
+        ]
+
+    async def outbound_by_wamid(self, wamid: str) -> OutboundMessage | None:
+        row = await self._conn.fetchrow("SELECT * FROM outbound_messages WHERE wamid = $1 FOR UPDATE", wamid)
+        return self._outbound(row) if row is not None else None
+
+    async def set_delivery(self, message_id: UUID, *, status: DeliveryStatus, update: StatusUpdate) -> None:
+        await self._conn.execute(
+            """UPDATE outbound_messages SET
+                 delivery_status = $2,
+                 sent_at = CASE WHEN $3 = 'sent' THEN COALESCE(sent_at, $4) ELSE sent_at END,
+                 delivered_at = CASE WHEN $3 IN ('delivered', 'read') THEN COALESCE(delivered_at, $4)
+                                     ELSE delivered_at END,
+                 read_at = CASE WHEN $3 = 'read' THEN COALESCE(read_at, $4) ELSE read_at END,
+                 failed_at = CASE WHEN $3 = 'failed' THEN COALESCE(failed_at, $4) ELSE failed_at END,
+                 error_code = CASE WHEN $3 = 'failed' THEN $5 ELSE error_code END,
+                 error_title = CASE WHEN $3 = 'failed' THEN $6 ELSE error_title END
+               WHERE id = $1""",
+            message_id,
+            status,
+            update.status,
+            update.at,
+            update.error_code,
+            update.error_title,
+        )
+
+
+class PostgresUnitOfWork:
+    def __init__(self, pool: asyncpg.Pool, vault: PhoneVault) -> None:
+        self._pool = pool
+        self._vault = vault
+        self._conn: asyncpg.Connection | None = None
+        self._transaction: Transaction | None = None
+        self.store: PostgresStore
+
+    @property
+    def _connection(self) -> asyncpg.Connection:
+        if self._conn is None:
+            raise RuntimeError("use the unit of work inside 'async with'")
+        return self._conn
+
+    async def __aenter__(self) -> "PostgresUnitOfWork":
+        conn = await self._pool.acquire()
+        try:
+            transaction = conn.transaction()
+            await transaction.start()
+        except BaseException:
+            # __aexit__ does not run when __aenter__ fails (e.g. cancelled at shutdown): a
+            # connection kept here would make the pool's close wait forever.
+            await self._pool.release(conn)
+            raise
+        self._conn, self._transaction = conn, transaction
+        self.store = PostgresStore(self._conn, self._vault)
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self._transaction is not None and self._conn is not None
+        try:
+            if exc_type is None:
+                await self._transaction.commit()
+            else:
+                await self._transaction.rollback()
+        finally:
+            await self._pool.release(self._conn)
+            self._conn = None
+            self._transaction = None
+
+    async def first_delivery(self, event_id: UUID) -> bool:
+        return await inbox.first_delivery(self._connection, consumer=CONSUMER, event_id=event_id)
+
+    async def publish(self, event: CloudEvent) -> None:
+        await outbox.enqueue(self._connection, event)

@@ -1,0 +1,319 @@
+"""Notify's use cases. Each runs in one unit of work: what it records, the messages it
+decides on and the events it emits commit together, or not at all.
+
+Pieces of a ticket (ticket.issued, ticket.estimated, counter.called, the phone hand-off)
+arrive in any order, on different topics and over HTTP; every piece re-runs
+:func:`compose_for_ticket`, and the unique cause key keeps it to one message per cause.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from antre_contracts import CloudEvent, new_event
+from antre_contracts.events import (
+    CounterCalled,
+    NotificationStatus,
+    RegistryChanged,
+    TicketEstimated,
+    TicketIssued,
+)
+from antre_platform.clock import Clock
+
+from notify.app.ports import UnitOfWork, UnitOfWorkFactory
+from notify.domain.model import (
+    Call,
+    InboundMessage,
+    OutboundMessage,
+    Recipient,
+    StatusUpdate,
+    Ticket,
+    Timing,
+    advance_delivery,
+    called_message,
+    delivery_event,
+    help_reply,
+    issue_due_at,
+    issued_message,
+)
+from notify.domain.phone import InvalidPhoneNumber, PhoneNumber
+from notify.domain.texts import Eta
+
+log = logging.getLogger(__name__)
+SOURCE = "antre/notify"
+PLATFORM_SITE = "platform"
+
+
+class HandoffRejected(ValueError):
+    """A phone hand-off notify cannot use; the message says why (never the number)."""
+
+
+# Events -------------------------------------------------------------------------------
+
+
+async def handle_event(event: CloudEvent, *, uow: UnitOfWorkFactory, clock: Clock, timing: Timing) -> int:
+    """Apply one consumed event; returns how many messages it created (0 if redelivered)."""
+    if event.type == "registry.changed":
+        return await _registry_changed(event, uow=uow, clock=clock, timing=timing)
+    if event.type == "ticket.issued":
+        return await _ticket_issued(event, uow=uow, clock=clock, timing=timing)
+    if event.type == "ticket.estimated":
+        return await _ticket_estimated(event, uow=uow, clock=clock, timing=timing)
+    if event.type == "counter.called":
+        return await _counter_called(event, uow=uow, clock=clock, timing=timing)
+    return 0
+
+
+async def _registry_changed(
+    event: CloudEvent, *, uow: UnitOfWorkFactory, clock: Clock, timing: Timing
+) -> int:
+    change = event.data_as(RegistryChanged)
+    async with uow() as work:
+        if not await work.first_delivery(event.id):
+            return 0
+        await work.store.save_registry_entity(
+            entity=change.entity,
+            entity_id=change.id,
+            state=change.state,
+            deleted=change.op == "delete",
+            changed_at=event.time,
+        )
+    if change.op != "upsert" or change.entity not in ("site", "service"):
+        return 0
+    # Tickets can overtake their site's or service's description (another topic): those
+    # waiting for it can go now.
+    now = clock.now()
+    async with uow() as work:
+        waiting = await work.store.tickets_awaiting_issued_message(
+            now=now,
+            limit=1000,
+            due_only=False,
+            site_id=change.id if change.entity == "site" else None,
+            service_id=change.id if change.entity == "service" else None,
+        )
+    return await _compose_each(waiting, uow=uow, now=now, timing=timing)
+
+
+async def _ticket_issued(event: CloudEvent, *, uow: UnitOfWorkFactory, clock: Clock, timing: Timing) -> int:
+    issued = event.data_as(TicketIssued)
+    now = clock.now()
+    async with uow() as work:
+        await work.store.lock_ticket(issued.ticket_id)
+        if not await work.first_delivery(event.id):
+            return 0
+        await work.store.add_ticket(
+            Ticket(
+                ticket_id=issued.ticket_id,
+                site_id=issued.site_id,
+                service_id=issued.service_id,
+                number=issued.number,
+                issued_at=issued.issued_at,
+                travel_minutes=issued.travel_minutes,
+                issue_due_at=issue_due_at(issued_at=issued.issued_at, seen_at=now, timing=timing),
+            )
+        )
+        return await compose_for_ticket(work, issued.ticket_id, now=now, timing=timing)
+
+
+async def _ticket_estimated(
+    event: CloudEvent, *, uow: UnitOfWorkFactory, clock: Clock, timing: Timing
+) -> int:
+    estimate = event.data_as(TicketEstimated)
+    now = clock.now()
+    async with uow() as work:
+        await work.store.lock_ticket(estimate.ticket_id)
+        if not await work.first_delivery(event.id):
+            return 0
+        await work.store.save_estimate(
+            ticket_id=estimate.ticket_id,
+            service_id=estimate.service_id,
+            position=estimate.position,
+            eta=Eta(
+                call_p10=estimate.call_p10,
+                call_p50=estimate.call_p50,
+                call_p90=estimate.call_p90,
+                arrive_by=estimate.arrive_by,
+            ),
+            at=estimate.at,
+        )
+        return await compose_for_ticket(work, estimate.ticket_id, now=now, timing=timing)
+
+
+async def _counter_called(event: CloudEvent, *, uow: UnitOfWorkFactory, clock: Clock, timing: Timing) -> int:
+    called = event.data_as(CounterCalled)
+    async with uow() as work:
+        await work.store.lock_ticket(called.ticket_id)
+        if not await work.first_delivery(event.id):
+            return 0
+        await work.store.add_call(
+            Call(
+                ticket_id=called.ticket_id,
+                recall=called.recall,
+                counter_id=called.counter_id,
+                service_id=called.service_id,
+                called_at=called.called_at,
+                number=called.number,
+                counter_name=called.counter_name,
+            )
+        )
+        return await compose_for_ticket(work, called.ticket_id, now=clock.now(), timing=timing)
+
+
+# Composing messages -------------------------------------------------------------------------
+
+
+async def compose_for_ticket(work: UnitOfWork, ticket_id: UUID, *, now: datetime, timing: Timing) -> int:
+    """Create every message the known pieces of this ticket call for; the caller holds the
+    ticket's lock. Returns how many were new."""
+    store = work.store
+    recipient = await store.recipient(ticket_id)
+    if recipient is None:
+        return 0  # most tickets (kiosk, walk-in) have no phone: nothing to tell anyone
+    ticket = await store.ticket(ticket_id)
+    call = await store.latest_call(ticket_id)
+    created = 0
+    if ticket is not None:
+        draft = issued_message(
+            ticket=ticket,
+            recipient=recipient,
+            eta=await store.eta(ticket_id),
+            service=await store.service_info(ticket.service_id),
+            site=await store.site_info(ticket.site_id),
+            already_called=call is not None,
+            now=now,
+            timing=timing,
+        )
+        if draft is not None and await store.add_outbound(draft, now=now) is not None:
+            created += 1
+    if call is not None:
+        counter_name = None if call.counter_name else await store.counter_name(call.counter_id)
+        draft = called_message(
+            call=call,
+            recipient=recipient,
+            counter_name=counter_name,
+            ticket_number=ticket.number if ticket else None,
+            timing=timing,
+        )
+        if draft is not None and await store.add_outbound(draft, now=now) is not None:
+            created += 1
+    return created
+
+
+async def compose_due_issued_messages(
+    *, uow: UnitOfWorkFactory, clock: Clock, timing: Timing, limit: int = 100
+) -> int:
+    """Send the 'issued' message with what is known for tickets whose estimate (or registry
+    description) did not come in time."""
+    now = clock.now()
+    async with uow() as work:
+        due = await work.store.tickets_awaiting_issued_message(now=now, limit=limit)
+    return await _compose_each(due, uow=uow, now=now, timing=timing)
+
+
+async def _compose_each(
+    ticket_ids: list[UUID], *, uow: UnitOfWorkFactory, now: datetime, timing: Timing
+) -> int:
+    created = 0
+    for ticket_id in ticket_ids:
+        async with uow() as work:
+            await work.store.lock_ticket(ticket_id)
+            created += await compose_for_ticket(work, ticket_id, now=now, timing=timing)
+    return created
+
+
+# The phone hand-off -----------------------------------------------------------------------
+
+
+async def record_recipient(
+    *,
+    ticket_id: UUID,
+    site_id: UUID,
+    sealed_phone: str,
+    locale: Literal["id", "en"],
+    unseal: Callable[[str], bytes],
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    timing: Timing,
+) -> int:
+    """Store who to tell about a ticket. The same ticket again changes nothing."""
+    try:
+        phone = PhoneNumber.parse(unseal(sealed_phone).decode())
+    except InvalidPhoneNumber as exc:
+        raise HandoffRejected(f"the sealed phone number is not usable: {exc}") from exc
+    except Exception as exc:  # wrong key, truncated or not base64: all the same to the caller
+        raise HandoffRejected(
+            "sealed_phone could not be opened: seal the phone number with notify's public key "
+            "(antre_platform.sealed.seal(ANTRE_NOTIFY_PUBLIC_KEY, phone.encode()))"
+        ) from exc
+    now = clock.now()
+    async with uow() as work:
+        await work.store.lock_ticket(ticket_id)
+        recipient = Recipient(ticket_id=ticket_id, site_id=site_id, phone=phone, locale=locale)
+        if not await work.store.add_recipient(recipient, at=now):
+            return 0
+        log.info("recipient %s stored for ticket %s", phone.masked(), ticket_id)
+        return await compose_for_ticket(work, ticket_id, now=now, timing=timing)
+
+
+# The webhook -------------------------------------------------------------------------------
+
+
+def notification_event(
+    event_type: str, message: OutboundMessage, *, at: datetime, error_code: int | None = None
+) -> CloudEvent:
+    return new_event(
+        type=event_type,
+        source=SOURCE,
+        time=at,
+        site_id=message.site_id or PLATFORM_SITE,
+        subject=message.ticket_id or message.id,
+        data=NotificationStatus(
+            notification_id=message.id,
+            ticket_id=message.ticket_id,
+            kind=message.kind,
+            at=at,
+            error_code=error_code,
+        ),
+    )
+
+
+async def apply_status(work: UnitOfWork, message: OutboundMessage, update: StatusUpdate) -> None:
+    """Move a sent message's delivery status forward and emit what changed."""
+    event_type = delivery_event(message.delivery_status, update.status)
+    status = advance_delivery(message.delivery_status, update.status)
+    await work.store.set_delivery(message.id, status=status, update=update)
+    if event_type is not None:
+        await work.publish(
+            notification_event(event_type, message, at=update.at, error_code=update.error_code)
+        )
+
+
+async def record_webhook(
+    *,
+    inbound: list[InboundMessage],
+    statuses: list[StatusUpdate],
+    uow: UnitOfWorkFactory,
+    clock: Clock,
+    timing: Timing,
+) -> int:
+    """Store what Meta told us, once per message id and per (wamid, status); answer each new
+    inbound text once. Returns how many replies were created."""
+    now = clock.now()
+    created = 0
+    async with uow() as work:
+        for message in inbound:
+            if not await work.store.add_inbound(message, received_at=now):
+                continue  # Meta retries webhooks; this one was already handled
+            draft = help_reply(inbound=message, timing=timing)
+            if draft is not None and await work.store.add_outbound(draft, now=now) is not None:
+                created += 1
+        for update in statuses:
+            await work.store.lock_wamid(update.wamid)
+            if not await work.store.add_status(update, received_at=now):
+                continue
+            sent = await work.store.outbound_by_wamid(update.wamid)
+            if sent is not None:
+                await apply_status(work, sent, update)
+    return created

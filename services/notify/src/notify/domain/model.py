@@ -1,0 +1,254 @@
+"""Notify's model: what it knows about tickets and recipients, and which message each
+cause produces. Pure: no I/O, time comes in as arguments.
+
+Every outbound message has a ``cause_key`` (``issued:<ticket>``, ``called:<ticket>:<recall>``,
+``reply:<inbound wamid>``); the store keeps it unique, so one cause sends one message however
+often its events are delivered.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
+from uuid import UUID
+
+from notify.domain.phone import PhoneNumber
+from notify.domain.texts import Eta, IssuedFacts, Locale, render_called, render_help, render_ticket_issued
+
+MessageKind = Literal["ticket_issued", "called", "reply"]
+SendStatus = Literal["pending", "sending", "sent", "failed", "expired"]
+DeliveryStatus = Literal["sent", "delivered", "read", "failed"]
+
+
+@dataclass(frozen=True)
+class Timing:
+    estimate_wait: timedelta = timedelta(seconds=30)
+    issued_ttl: timedelta = timedelta(hours=4)
+    called_ttl: timedelta = timedelta(minutes=10)
+    reply_ttl: timedelta = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    ticket_id: UUID
+    site_id: UUID
+    service_id: UUID
+    number: str
+    issued_at: datetime
+    issue_due_at: datetime
+    travel_minutes: int | None = None
+
+
+@dataclass(frozen=True)
+class Recipient:
+    ticket_id: UUID
+    site_id: UUID
+    phone: PhoneNumber
+    locale: Locale
+
+
+@dataclass(frozen=True)
+class Call:
+    ticket_id: UUID
+    recall: int
+    counter_id: UUID
+    service_id: UUID
+    called_at: datetime
+    number: str | None = None
+    counter_name: str | None = None
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    name: str | None
+    timezone: str
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    name_id: str | None = None
+    name_en: str | None = None
+    documents_id: tuple[str, ...] = ()
+    documents_en: tuple[str, ...] = ()
+
+    def name(self, locale: Locale) -> str | None:
+        return (self.name_en or self.name_id) if locale == "en" else (self.name_id or self.name_en)
+
+    def documents(self, locale: Locale) -> tuple[str, ...]:
+        # Agencies often list documents in Indonesian only; better that than nothing.
+        return (self.documents_en or self.documents_id) if locale == "en" else self.documents_id
+
+
+@dataclass(frozen=True)
+class OutboundDraft:
+    """A message decided on but not yet stored; the store gives it an id and a status."""
+
+    cause_key: str
+    kind: MessageKind
+    to: PhoneNumber
+    locale: Locale
+    body: str
+    expires_at: datetime
+    ticket_id: UUID | None = None
+    site_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    wamid: str
+    sender: PhoneNumber
+    kind: str
+    sent_at: datetime
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    wamid: str
+    status: DeliveryStatus
+    at: datetime
+    error_code: int | None = None
+    error_title: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    id: UUID
+    cause_key: str
+    kind: MessageKind
+    to: PhoneNumber
+    body: str
+    status: SendStatus
+    attempts: int
+    expires_at: datetime
+    ticket_id: UUID | None = None
+    site_id: UUID | None = None
+    wamid: str | None = None
+    delivery_status: DeliveryStatus | None = None
+    # W3C trace headers of the request or event that caused it, so sending continues its trace.
+    trace_context: Mapping[str, str] = field(default_factory=dict)
+
+
+def issued_cause(ticket_id: UUID) -> str:
+    return f"issued:{ticket_id}"
+
+
+def called_cause(ticket_id: UUID, recall: int) -> str:
+    return f"called:{ticket_id}:{recall}"
+
+
+def reply_cause(inbound_wamid: str) -> str:
+    return f"reply:{inbound_wamid}"
+
+
+def issue_due_at(*, issued_at: datetime, seen_at: datetime, timing: Timing) -> datetime:
+    """When to stop waiting for an estimate. Counted from when notify learned of the ticket
+    too, so a notify catching up on a backlog still gives the estimate its chance."""
+    return max(issued_at, seen_at) + timing.estimate_wait
+
+
+def issued_message(
+    *,
+    ticket: Ticket | None,
+    recipient: Recipient | None,
+    eta: Eta | None,
+    service: ServiceInfo | None,
+    site: SiteInfo | None,
+    already_called: bool,
+    now: datetime,
+    timing: Timing,
+) -> OutboundDraft | None:
+    """The 'your number is ...' message, once the ticket, its recipient, its estimate and
+    the registry's words for its site and service are all known; or with what is known
+    once waiting is over. None while waiting, and never once the ticket was called (the
+    'called' message says all that matters then)."""
+    if ticket is None or recipient is None or already_called:
+        return None
+    complete = eta is not None and site is not None and service is not None
+    if not complete and now < ticket.issue_due_at:
+        return None
+    service = service or ServiceInfo()
+    facts = IssuedFacts(
+        number=ticket.number,
+        timezone=site.timezone if site else None,  # no zone, no times: never a wrong time
+        service_name=service.name(recipient.locale),
+        site_name=site.name if site else None,
+        documents=service.documents(recipient.locale),
+        eta=eta,
+        travel_minutes=ticket.travel_minutes,
+    )
+    return OutboundDraft(
+        cause_key=issued_cause(ticket.ticket_id),
+        kind="ticket_issued",
+        to=recipient.phone,
+        locale=recipient.locale,
+        body=render_ticket_issued(facts, locale=recipient.locale, now=now),
+        expires_at=ticket.issued_at + timing.issued_ttl,
+        ticket_id=ticket.ticket_id,
+        site_id=recipient.site_id,
+    )
+
+
+def called_message(
+    *,
+    call: Call,
+    recipient: Recipient | None,
+    ticket_number: str | None,
+    counter_name: str | None,
+    timing: Timing,
+) -> OutboundDraft | None:
+    """'Nomor A-001 dipanggil ...' for a call or recall, if the ticket has a recipient."""
+    number = call.number or ticket_number
+    if recipient is None or number is None:
+        return None
+    return OutboundDraft(
+        cause_key=called_cause(call.ticket_id, call.recall),
+        kind="called",
+        to=recipient.phone,
+        locale=recipient.locale,
+        body=render_called(
+            number=number,
+            counter_name=call.counter_name or counter_name,
+            recall=call.recall,
+            locale=recipient.locale,
+        ),
+        expires_at=call.called_at + timing.called_ttl,
+        ticket_id=call.ticket_id,
+        site_id=recipient.site_id,
+    )
+
+
+def help_reply(*, inbound: InboundMessage, timing: Timing) -> OutboundDraft | None:
+    """One short help text per inbound text message (the full conversation comes later)."""
+    if inbound.kind != "text":
+        return None
+    return OutboundDraft(
+        cause_key=reply_cause(inbound.wamid),
+        kind="reply",
+        to=inbound.sender,
+        locale="id",
+        body=render_help(locale="id"),
+        expires_at=inbound.sent_at + timing.reply_ttl,
+    )
+
+
+_DELIVERY_RANK: dict[DeliveryStatus, int] = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
+
+
+def advance_delivery(current: DeliveryStatus | None, update: DeliveryStatus) -> DeliveryStatus:
+    """Meta's callbacks can arrive out of order (read before delivered): only move forward.
+    A failure is final."""
+    if current is None or _DELIVERY_RANK[update] > _DELIVERY_RANK[current]:
+        return update
+    return current
+
+
+def delivery_event(current: DeliveryStatus | None, update: DeliveryStatus) -> str | None:
+    """The event a status callback causes: delivered once (a 'read' implies it), failed once."""
+    if current == "failed":
+        return None
+    if update == "failed":
+        return "notification.failed"
+    if update in ("delivered", "read") and current in (None, "sent"):
+        return "notification.delivered"
+    return None

@@ -1,0 +1,186 @@
+"""What the citizen reads on WhatsApp: Bahasa Indonesia first, English on request.
+
+Pure functions of the facts and the current time; times are shown in the site's own
+timezone with the abbreviation Indonesians use (WIB, WITA, WIT).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+Locale = Literal["id", "en"]
+
+# Indonesia's three zones by their official names; IANA data may spell them otherwise.
+_ABBREVIATIONS = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
+_DAYS = {
+    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+_MONTHS = {
+    "id": (
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Eta:
+    """A ticket's estimated call time as a band, and when to be at the site."""
+
+    call_p10: datetime
+    call_p50: datetime
+    call_p90: datetime
+    arrive_by: datetime
+
+
+@dataclass(frozen=True)
+class IssuedFacts:
+    number: str
+    timezone: str | None = None  # the site's; without it no time can be shown
+    service_name: str | None = None
+    site_name: str | None = None
+    documents: tuple[str, ...] = ()
+    eta: Eta | None = None
+    travel_minutes: int | None = None
+
+
+def zone_abbreviation(timezone: str, at: datetime) -> str:
+    """WIB/WITA/WIT for Indonesia; elsewhere the zone's own letters or UTC±h."""
+    if timezone in _ABBREVIATIONS:
+        return _ABBREVIATIONS[timezone]
+    local = at.astimezone(ZoneInfo(timezone))
+    name = local.tzname() or ""
+    if name.isalpha():
+        return name
+    offset = local.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def _clock(at: datetime, timezone: str) -> str:
+    return at.astimezone(ZoneInfo(timezone)).strftime("%H:%M")
+
+
+def _when(at: datetime, *, now: datetime, timezone: str, locale: Locale, joined: bool = True) -> str:
+    """'pukul 09:40 WITA' ('09:40 WITA' unless ``joined``), with the date when it is not
+    today at the site."""
+    zone = ZoneInfo(timezone)
+    local = at.astimezone(zone)
+    time_part = f"{local:%H:%M} {zone_abbreviation(timezone, at)}"
+    if joined:
+        time_part = ("pukul " if locale == "id" else "at ") + time_part
+    if local.date() == now.astimezone(zone).date():
+        return time_part
+    day = _DAYS[locale][local.weekday()]
+    month = _MONTHS[locale][local.month - 1]
+    if locale == "id":
+        return f"{day}, {local.day} {month} {time_part}"
+    return f"{day} {local.day} {month} {time_part}"
+
+
+def _band(eta: Eta, timezone: str, locale: Locale) -> str:
+    low, high = _clock(eta.call_p10, timezone), _clock(eta.call_p90, timezone)
+    if low == high:
+        return ""
+    return f" (antara {low}–{high})" if locale == "id" else f" (between {low}–{high})"
+
+
+def _leave_sentence(facts: IssuedFacts, eta: Eta, timezone: str, *, now: datetime, locale: Locale) -> str:
+    # Without a travel time we only know when to be there, so say that instead.
+    if facts.travel_minutes is None:
+        deadline = eta.arrive_by
+        if deadline <= now:
+            return "Silakan datang sekarang." if locale == "id" else "Please come now."
+        when = _when(deadline, now=now, timezone=timezone, locale=locale, joined=False)
+        return f"Tiba di lokasi paling lambat {when}." if locale == "id" else f"Be there by {when}."
+    deadline = eta.arrive_by - timedelta(minutes=facts.travel_minutes)
+    if deadline <= now:
+        return "Silakan berangkat sekarang." if locale == "id" else "Please leave now."
+    when = _when(deadline, now=now, timezone=timezone, locale=locale, joined=False)
+    return f"Berangkat paling lambat {when}." if locale == "id" else f"Leave by {when} at the latest."
+
+
+def render_ticket_issued(facts: IssuedFacts, *, locale: Locale, now: datetime) -> str:
+    """The message a citizen gets right after taking a number."""
+    if locale == "id":
+        sentences = [
+            f"Nomor antrean Anda *{facts.number}*"
+            + (f" untuk {facts.service_name}" if facts.service_name else "")
+            + (f" di {facts.site_name}" if facts.site_name else "")
+            + "."
+        ]
+    else:
+        sentences = [
+            f"Your queue number is *{facts.number}*"
+            + (f" for {facts.service_name}" if facts.service_name else "")
+            + (f" at {facts.site_name}" if facts.site_name else "")
+            + "."
+        ]
+    if facts.eta is not None and facts.timezone is not None:
+        when = _when(facts.eta.call_p50, now=now, timezone=facts.timezone, locale=locale)
+        band = _band(facts.eta, facts.timezone, locale)
+        sentences.append(
+            f"Perkiraan dipanggil {when}{band}." if locale == "id" else f"Expected to be called {when}{band}."
+        )
+        sentences.append(_leave_sentence(facts, facts.eta, facts.timezone, now=now, locale=locale))
+    else:
+        sentences.append(
+            "Kami kirim pesan saat nomor Anda dipanggil."
+            if locale == "id"
+            else "We will message you when your number is called."
+        )
+    if facts.documents:
+        label = "Bawa" if locale == "id" else "Bring"
+        sentences.append(f"{label}: {', '.join(facts.documents)}.")
+    return " ".join(sentences)
+
+
+def render_called(*, number: str, counter_name: str | None, recall: int, locale: Locale) -> str:
+    """'Nomor *A-001* dipanggil. Silakan menuju *Loket 3* sekarang.'"""
+    if locale == "id":
+        verb = "dipanggil ulang" if recall > 0 else "dipanggil"
+        where = f"*{counter_name}*" if counter_name else "loket"
+        return f"Nomor *{number}* {verb}. Silakan menuju {where} sekarang."
+    verb = "is being called again" if recall > 0 else "is being called"
+    where = f"*{counter_name}*" if counter_name else "the counter"
+    return f"Number *{number}* {verb}. Please go to {where} now."
+
+
+def render_help(*, locale: Locale) -> str:
+    """The one reply to any inbound text in this version (the full conversation comes later)."""
+    if locale == "id":
+        return "Ketik MENU untuk ambil nomor antrean, STATUS untuk cek antrean."
+    return "Type MENU to take a queue number, STATUS to check your queue."
