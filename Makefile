@@ -12,11 +12,12 @@ INPUTS := requirements/constraints.txt requirements/dev.txt $(wildcard libs/*/py
           $(wildcard services/*/pyproject.toml) deploy/local/pyproject.toml
 STAMP  := $(VENV)/.antre-installed
 
-.PHONY: setup run test test-fast compose-env schemas lint clean help
+.PHONY: setup run test compose-env schemas lint clean help bench bench-ticketing bench-estimation bench-notify
 
 help:
 	@echo "make run      start Kafka, PostgreSQL, the four services, the WhatsApp sandbox and the demo MPP"
 	@echo "make test     the same infrastructure, fresh, then unit, integration and end-to-end tests"
+	@echo "make bench    benchmarks (bench-ticketing, bench-estimation, bench-notify) with their floors"
 	@echo "make setup    only the venv and pinned packages"
 	@echo "make compose-env  write .env with generated secrets for docker compose"
 
@@ -37,6 +38,18 @@ run: setup
 test: setup
 	@$(PY) -m antre_devstack prepare
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+# Benchmarks print figures beside a floor measured in the same run; tests never time anything.
+bench: bench-ticketing bench-estimation bench-notify
+
+bench-ticketing: setup
+	@$(PY) bench/ticketing_bench.py
+
+bench-estimation: setup
+	@$(PY) -m bench.estimation
+
+bench-notify: setup
+	@$(PY) bench/notify_bench.py
 
 compose-env: setup
 	@$(PY) -m antre_devstack compose-env --out .env

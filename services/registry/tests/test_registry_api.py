@@ -189,7 +189,7 @@ async def test_bad_site_input_is_a_422_naming_the_field_and_the_fix(
     assert await db.outbox() == []
 
 
-async def test_a_ticket_prefix_already_used_at_the_site_is_a_409_naming_the_other_service(
+async def test_a_ticket_prefix_already_used_at_the_site_is_a_422_naming_the_other_service(
     admin: httpx.AsyncClient, db: Database
 ) -> None:
     site, agency = await new_site(admin), await new_agency(admin)
@@ -211,7 +211,7 @@ async def test_a_ticket_prefix_already_used_at_the_site_is_a_409_naming_the_othe
                 "daily_quota": 80,
             },
         ),
-        409,
+        422,
     )
 
     assert taken["errors"] == [
@@ -224,12 +224,12 @@ async def test_a_ticket_prefix_already_used_at_the_site_is_a_409_naming_the_othe
     assert len(await db.outbox()) == 5
 
 
-async def test_renaming_a_service_onto_another_ones_code_is_a_409(admin: httpx.AsyncClient) -> None:
+async def test_renaming_a_service_onto_another_ones_code_is_a_422(admin: httpx.AsyncClient) -> None:
     site, agency = await new_site(admin), await new_agency(admin)
     await new_service(admin, site, agency)
     second = await new_service(admin, site, agency, code="STNK-5TH", prefix="AB")
 
-    taken = problem(await admin.patch(f"/v1/services/{second['id']}", json={"code": "pkb-tahunan"}), 409)
+    taken = problem(await admin.patch(f"/v1/services/{second['id']}", json={"code": "pkb-tahunan"}), 422)
 
     assert taken["errors"][0]["field"] == "code"
     assert (await admin.get(f"/v1/services/{second['id']}")).json()["code"] == "STNK-5TH"
@@ -430,7 +430,15 @@ async def test_the_catalog_is_public_and_shows_only_what_a_citizen_can_queue_for
     assert [a["code"] for a in catalog["agencies"]] == ["SAMSAT"]
     services = catalog["agencies"][0]["services"]
     assert [s["prefix"] for s in services] == ["A", "AB"]
-    assert services[0] == {**pkb, "effective_hours": site["hours"]}
+    # NOW is Monday 09:30 in Kupang (WITA): both services are open and take tickets.
+    assert catalog["local_time"] == "2026-03-02T09:30:00+08:00"
+    assert services[0] == {
+        **pkb,
+        "effective_hours": site["hours"],
+        "hours_today": [["08:00", "15:00"]],
+        "open_now": True,
+        "takes_tickets_today": True,
+    }
     assert services[1]["effective_hours"] == stnk["hours"] == {"mon": [["08:00", "12:00"]]}
     assert services[0]["documents_id"] == ["KTP asli", "STNK asli"]
     assert catalog["journeys"] == []
@@ -454,5 +462,10 @@ async def test_an_api_key_is_shown_once_and_only_its_hash_is_kept(
         await db.fetch("SELECT * FROM audit_log")
     )
     assert issued["prefix"] in everything and issued["key"] not in everything
-    assert len(await db.outbox()) == 1, "an API key is not a registry.changed"
+    announced = [event.data for event in (await db.outbox())[1:]]
+    assert [(d["entity"], d["id"], d["state"]["prefix"]) for d in announced] == [
+        ("credential", issued["id"], issued["prefix"]),
+        ("credential", bare["id"], bare["prefix"]),
+    ]
+    assert issued["key"] not in str(announced)
     problem(await admin.post(f"/v1/agencies/{agency['id']}/api-keys", json={"label": ""}), 422)

@@ -106,6 +106,6 @@ async def test_a_refused_seed_says_which_request_and_why(
     anonymous: httpx.AsyncClient, kupang: dict[str, Any]
 ) -> None:
     with pytest.raises(
-        SeedError, match=r"GET /v1/sites for \{'code': 'MPP-KPG'\} answered 401: send the admin"
+        SeedError, match=r"GET /v1/sites for \{'code': 'MPP-KPG'\} answered 401: send a credential"
     ):
         await seed(anonymous, kupang)

@@ -68,7 +68,17 @@ class KafkaNode:
 
     @property
     def is_running(self) -> bool:
-        return self._running_broker() is not None
+        # Our own child counts as running from fork on: between fork and exec its command
+        # line is still Python's, which _running_broker would not recognise.
+        return self._broker_process() is not None
+
+    def _broker_process(self) -> psutil.Process | None:
+        if self._child is not None and self._child.poll() is None:
+            try:
+                return psutil.Process(self._child.pid)
+            except psutil.NoSuchProcess:
+                return None
+        return self._running_broker()
 
     def ensure_jars(self) -> None:
         """Copy the broker's runtime classpath from Maven Central into the cache, once.
@@ -122,7 +132,7 @@ class KafkaNode:
 
     def stop(self) -> None:
         """Shut down cleanly (SIGTERM), killing the broker if it takes over 20 s."""
-        broker = self._running_broker()
+        broker = self._broker_process()
         if broker is None:
             return
         broker.terminate()
@@ -133,7 +143,7 @@ class KafkaNode:
 
     def kill(self) -> None:
         """Crash the broker (SIGKILL), for tests of what survives a crash."""
-        broker = self._running_broker()
+        broker = self._broker_process()
         if broker is None:
             return
         broker.kill()

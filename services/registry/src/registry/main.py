@@ -18,7 +18,12 @@ DESCRIPTION = """\
 What each Mal Pelayanan Publik offers: sites, agencies (instansi), services (layanan) with their
 ticket prefixes, hours, quotas and required documents, counters (loket) and journeys (alur).
 Every change is published as `registry.changed` on `antre.registry.v1`.
-Writes and lists need `Authorization: Bearer <ANTRE_ADMIN_TOKEN>`; a site's catalog is public.
+Every route but a site's catalog needs `Authorization: Bearer <credential>`: the platform admin token,
+an agency API key (`ak_live_...`: its own services and counters, staff tokens for its counters) or a
+staff token (`st_...`: reads its counter and that counter's services). A credential out of scope gets
+403; an entity it may not read is 404. GET of one entity sends an `ETag`; PATCH honours `If-Match` (412
+when the entity changed since it was read); without `If-Match` the last write wins, and every write is
+in the audit log (`GET /v1/audit`, admin).
 """
 
 

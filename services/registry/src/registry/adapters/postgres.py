@@ -2,7 +2,7 @@
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 from uuid import UUID
@@ -11,7 +11,17 @@ import asyncpg
 from antre_contracts import CloudEvent
 from antre_platform import outbox
 
-from registry.app.schemas import AgencyPublic, CounterPublic, JourneyPublic, ServicePublic, SitePublic
+from registry.app.schemas import (
+    AgencyPublic,
+    ApiKeyPublic,
+    AuditEntry,
+    CounterPublic,
+    CredentialPublic,
+    JourneyPublic,
+    ServicePublic,
+    SitePublic,
+    StaffTokenPublic,
+)
 from registry.domain.api_keys import MintedKey
 from registry.domain.errors import Conflict, FieldIssue, InvalidInput
 from registry.domain.rules import ServiceRef
@@ -27,6 +37,7 @@ _COUNTER_SELECT = (
     "ARRAY(SELECT cs.service_id FROM counter_services cs WHERE cs.counter_id = c.id "
     "ORDER BY cs.position) AS service_ids FROM counters c"
 )
+_API_KEY_COLUMNS = "id, agency_id, prefix, label, created_at, last_used_at, revoked_at"
 _JOURNEY_SELECT = (
     "SELECT j.id, j.site_id, j.code, j.name_id, j.name_en, j.kind, j.active, "
     "ARRAY(SELECT js.service_id FROM journey_steps js WHERE js.journey_id = j.id "
@@ -38,14 +49,24 @@ _JOURNEY_SELECT = (
 _UNIQUE_CONFLICTS = {
     "sites_code_key": FieldIssue("code", "another site already has this code; choose another code"),
     "agencies_code_key": FieldIssue("code", "another agency already has this code; choose another code"),
-    "services_site_code_key": FieldIssue("code", "another service at this site already has this code"),
-    "services_site_prefix_key": FieldIssue("prefix", "another service at this site already uses this prefix"),
     "counters_site_name_key": FieldIssue("name", "another counter at this site already has this name"),
     "journeys_site_code_key": FieldIssue("code", "another journey at this site already has this code"),
 }
 
 
+# A service's code and ticket prefix are bad input (422) when taken, as the use case says.
+_UNIQUE_INVALID = {
+    "services_site_code_key": FieldIssue(
+        "code", "another service at this site already has this code; choose another code"
+    ),
+    "services_site_prefix_key": FieldIssue(
+        "prefix", "another service at this site already uses this ticket prefix; choose another prefix"
+    ),
+}
+
+
 def _hours(raw: str | None) -> Any:
+    """A jsonb column as Python (asyncpg hands jsonb over as text)."""
     return None if raw is None else json.loads(raw)
 
 
@@ -157,6 +178,65 @@ class PgRegistryStore:
             label,
             at,
         )
+
+    async def list_api_keys(self, agency_id: UUID) -> list[ApiKeyPublic]:
+        rows = await self._conn.fetch(
+            f"SELECT {_API_KEY_COLUMNS} FROM agency_api_keys WHERE agency_id = $1 ORDER BY created_at, id",
+            agency_id,
+        )
+        return [ApiKeyPublic.model_validate(dict(row)) for row in rows]
+
+    async def api_key_credential(self, agency_id: UUID, key_id: UUID) -> CredentialPublic | None:
+        row = await self._conn.fetchrow(
+            "SELECT id, 'agency_key' AS kind, agency_id, NULL::uuid AS counter_id, NULL::uuid AS site_id, "
+            "prefix, key_hash AS sha256, revoked_at IS NULL AS active, created_at, revoked_at "
+            "FROM agency_api_keys WHERE id = $1 AND agency_id = $2 FOR UPDATE",
+            key_id,
+            agency_id,
+        )
+        return None if row is None else CredentialPublic.model_validate(dict(row))
+
+    async def revoke_api_key(self, key_id: UUID, *, at: datetime) -> None:
+        await self._conn.execute("UPDATE agency_api_keys SET revoked_at = $2 WHERE id = $1", key_id, at)
+
+    # --- staff tokens -------------------------------------------------------------------
+
+    async def insert_staff_token(
+        self, *, token_id: UUID, counter: CounterPublic, minted: MintedKey, label: str | None, at: datetime
+    ) -> None:
+        await self._conn.execute(
+            "INSERT INTO staff_tokens (id, counter_id, agency_id, prefix, token_hash, label, created_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            token_id,
+            counter.id,
+            counter.agency_id,
+            minted.prefix,
+            minted.key_hash,
+            label,
+            at,
+        )
+
+    async def list_staff_tokens(self, counter_id: UUID) -> list[StaffTokenPublic]:
+        rows = await self._conn.fetch(
+            "SELECT id, counter_id, agency_id, prefix, label, created_at, last_used_at, revoked_at "
+            "FROM staff_tokens WHERE counter_id = $1 ORDER BY created_at, id",
+            counter_id,
+        )
+        return [StaffTokenPublic.model_validate(dict(row)) for row in rows]
+
+    async def staff_token_credential(self, counter_id: UUID, token_id: UUID) -> CredentialPublic | None:
+        row = await self._conn.fetchrow(
+            "SELECT t.id, 'staff_token' AS kind, t.agency_id, t.counter_id, c.site_id, t.prefix, "
+            "t.token_hash AS sha256, t.revoked_at IS NULL AS active, t.created_at, t.revoked_at "
+            "FROM staff_tokens t JOIN counters c ON c.id = t.counter_id "
+            "WHERE t.id = $1 AND t.counter_id = $2 FOR UPDATE OF t",
+            token_id,
+            counter_id,
+        )
+        return None if row is None else CredentialPublic.model_validate(dict(row))
+
+    async def revoke_staff_token(self, token_id: UUID, *, at: datetime) -> None:
+        await self._conn.execute("UPDATE staff_tokens SET revoked_at = $2 WHERE id = $1", token_id, at)
 
     # --- services -----------------------------------------------------------------------
 
@@ -344,6 +424,23 @@ class PgRegistryStore:
 
     # --- audit --------------------------------------------------------------------------
 
+    async def find_audit(
+        self, *, entity: str | None, entity_id: UUID | None, since: datetime | None, limit: int
+    ) -> list[AuditEntry]:
+        rows = await self._conn.fetch(
+            "SELECT id, at, actor, action, entity, entity_id, before, after FROM audit_log "
+            "WHERE ($1::text IS NULL OR entity = $1) AND ($2::uuid IS NULL OR entity_id = $2) "
+            "AND ($3::timestamptz IS NULL OR at >= $3) ORDER BY at, id LIMIT $4",
+            entity,
+            entity_id,
+            since,
+            limit,
+        )
+        return [
+            AuditEntry.model_validate({**row, "before": _hours(row["before"]), "after": _hours(row["after"])})
+            for row in rows
+        ]
+
     async def audit(
         self,
         *,
@@ -404,6 +501,9 @@ class PgUnitOfWork:
             issue = _UNIQUE_CONFLICTS.get(exc.constraint_name or "")
             if issue is not None:
                 raise Conflict([issue]) from exc
+            invalid = _UNIQUE_INVALID.get(exc.constraint_name or "")
+            if invalid is not None:
+                raise InvalidInput([invalid]) from exc
         if isinstance(exc, asyncpg.DataError):
             # The schemas refuse such values; this catches what slips past them (a query filter).
             raise InvalidInput(
@@ -430,3 +530,36 @@ class PgUnitOfWork:
         if self._conn is None:
             raise RuntimeError("publish inside `async with uow:`")
         await outbox.enqueue(self._conn, event)
+
+
+# --- authentication: outside any unit of work, one short statement per request -----------
+
+# last_used_at is kept to the minute: at most one write per credential per minute, however
+# busy an agency's integration is.
+_TOUCH_EVERY = timedelta(seconds=60)
+
+
+async def authenticate(
+    pool: asyncpg.Pool, *, secret_hash: str, staff: bool, at: datetime
+) -> asyncpg.Record | None:
+    """The live agency key or staff token with this hash (and its holder), or None."""
+    if staff:
+        sql = (
+            "SELECT t.id, t.prefix, t.agency_id, t.counter_id, t.last_used_at FROM staff_tokens t "
+            "JOIN agencies a ON a.id = t.agency_id "
+            "WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND a.active"
+        )
+        table = "staff_tokens"
+    else:
+        sql = (
+            "SELECT k.id, k.prefix, k.agency_id, NULL::uuid AS counter_id, k.last_used_at "
+            "FROM agency_api_keys k JOIN agencies a ON a.id = k.agency_id "
+            "WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND a.active"
+        )
+        table = "agency_api_keys"
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(sql, secret_hash)
+        last_used = None if row is None else row["last_used_at"]
+        if row is not None and (last_used is None or at - last_used >= _TOUCH_EVERY):
+            await conn.execute(f"UPDATE {table} SET last_used_at = $2 WHERE id = $1", row["id"], at)
+        return row

@@ -4,34 +4,44 @@ from uuid import UUID, uuid4
 
 from antre_platform.clock import Clock
 
-from registry.app.changes import patched, record_change
+from registry.app.changes import check_version, patched, record_change
 from registry.app.owners import check_owners
 from registry.app.ports import RegistryStore, UnitOfWork
 from registry.app.schemas import CounterCreate, CounterPublic, CounterUpdate
-from registry.domain.errors import Conflict, FieldIssue, InvalidInput, NotFound
+from registry.app.scope import readable_counter, require_writer
+from registry.domain.access import Principal, listing_agency
+from registry.domain.errors import Conflict, FieldIssue, InvalidInput
 from registry.domain.rules import counter_service_issues
 
 
-async def require(store: RegistryStore, counter_id: UUID, *, for_update: bool = False) -> CounterPublic:
-    counter = await store.get_counter(counter_id, for_update=for_update)
-    if counter is None:
-        raise NotFound("counter", counter_id)
-    return counter
-
-
-async def get(counter_id: UUID, *, uow: UnitOfWork) -> CounterPublic:
+async def get(counter_id: UUID, *, uow: UnitOfWork, principal: Principal) -> CounterPublic:
     async with uow:
-        return await require(uow.store, counter_id)
+        return await readable_counter(uow.store, principal, counter_id)
 
 
 async def find(
-    *, uow: UnitOfWork, site_id: UUID | None = None, agency_id: UUID | None = None, name: str | None = None
+    *,
+    uow: UnitOfWork,
+    principal: Principal,
+    site_id: UUID | None = None,
+    agency_id: UUID | None = None,
+    name: str | None = None,
 ) -> list[CounterPublic]:
+    """Every counter for the admin; an agency's own for its key; its own counter for a staff token."""
+    agency_id = listing_agency(principal, agency_id)
     async with uow:
-        return await uow.store.find_counters(site_id=site_id, agency_id=agency_id, name=name)
+        found = await uow.store.find_counters(site_id=site_id, agency_id=agency_id, name=name)
+    if principal.kind == "staff":
+        found = [counter for counter in found if counter.id == principal.counter_id]
+    return found
 
 
-async def create(command: CounterCreate, *, uow: UnitOfWork, clock: Clock, actor: str) -> CounterPublic:
+async def create(
+    command: CounterCreate, *, uow: UnitOfWork, clock: Clock, principal: Principal
+) -> CounterPublic:
+    require_writer(
+        principal, agency_id=command.agency_id, what=f"creating a counter for agency {command.agency_id}"
+    )
     async with uow:
         await check_owners(uow.store, site_id=command.site_id, agency_id=command.agency_id)
         counter = CounterPublic(id=uuid4(), **command.model_dump())
@@ -39,15 +49,23 @@ async def create(command: CounterCreate, *, uow: UnitOfWork, clock: Clock, actor
         await _check_name_free(uow.store, counter)
         at = clock.now()
         await uow.store.insert_counter(counter, at=at)
-        await record_change(uow, before=None, after=counter, actor=actor, at=at)
+        await record_change(uow, before=None, after=counter, actor=principal.actor, at=at)
         return counter
 
 
 async def update(
-    counter_id: UUID, patch: CounterUpdate, *, uow: UnitOfWork, clock: Clock, actor: str
+    counter_id: UUID,
+    patch: CounterUpdate,
+    *,
+    uow: UnitOfWork,
+    clock: Clock,
+    principal: Principal,
+    if_match: str | None = None,
 ) -> CounterPublic:
     async with uow:
-        before = await require(uow.store, counter_id, for_update=True)
+        before = await readable_counter(uow.store, principal, counter_id, for_update=True)
+        require_writer(principal, agency_id=before.agency_id, what="changing a counter")
+        check_version(before, if_match)
         after = patched(before, patch)
         if after == before:
             return before
@@ -56,7 +74,7 @@ async def update(
         await _check_name_free(uow.store, after)
         at = clock.now()
         await uow.store.update_counter(after, at=at)
-        await record_change(uow, before=before, after=after, actor=actor, at=at)
+        await record_change(uow, before=before, after=after, actor=principal.actor, at=at)
         return after
 
 

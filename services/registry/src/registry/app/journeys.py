@@ -8,6 +8,7 @@ from registry.app.changes import record_change
 from registry.app.owners import check_owners
 from registry.app.ports import UnitOfWork
 from registry.app.schemas import JourneyCreate, JourneyPublic
+from registry.domain.access import Principal, admin_only
 from registry.domain.errors import Conflict, FieldIssue, InvalidInput, NotFound
 from registry.domain.rules import journey_step_issues
 
@@ -27,7 +28,10 @@ async def find(
         return await uow.store.find_journeys(site_id=site_id, code=code)
 
 
-async def create(command: JourneyCreate, *, uow: UnitOfWork, clock: Clock, actor: str) -> JourneyPublic:
+async def create(
+    command: JourneyCreate, *, uow: UnitOfWork, clock: Clock, principal: Principal
+) -> JourneyPublic:
+    admin_only(principal, "creating a journey")
     async with uow:
         store = uow.store
         await check_owners(store, site_id=command.site_id)
@@ -48,5 +52,5 @@ async def create(command: JourneyCreate, *, uow: UnitOfWork, clock: Clock, actor
         journey = JourneyPublic(id=uuid4(), **command.model_dump())
         at = clock.now()
         await store.insert_journey(journey, at=at)
-        await record_change(uow, before=None, after=journey, actor=actor, at=at)
+        await record_change(uow, before=None, after=journey, actor=principal.actor, at=at)
         return journey

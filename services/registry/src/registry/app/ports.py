@@ -12,7 +12,17 @@ from uuid import UUID
 
 from antre_contracts import CloudEvent
 
-from registry.app.schemas import AgencyPublic, CounterPublic, JourneyPublic, ServicePublic, SitePublic
+from registry.app.schemas import (
+    AgencyPublic,
+    ApiKeyPublic,
+    AuditEntry,
+    CounterPublic,
+    CredentialPublic,
+    JourneyPublic,
+    ServicePublic,
+    SitePublic,
+    StaffTokenPublic,
+)
 from registry.domain.api_keys import MintedKey
 from registry.domain.rules import ServiceRef
 
@@ -31,6 +41,20 @@ class RegistryStore(Protocol):
     async def insert_api_key(
         self, *, key_id: UUID, agency_id: UUID, minted: MintedKey, label: str | None, at: datetime
     ) -> None: ...
+
+    async def list_api_keys(self, agency_id: UUID) -> list[ApiKeyPublic]: ...
+    async def api_key_credential(self, agency_id: UUID, key_id: UUID) -> CredentialPublic | None:
+        """The key of this agency as a credential, locked for update; None if there is none."""
+        ...
+
+    async def revoke_api_key(self, key_id: UUID, *, at: datetime) -> None: ...
+
+    async def insert_staff_token(
+        self, *, token_id: UUID, counter: CounterPublic, minted: MintedKey, label: str | None, at: datetime
+    ) -> None: ...
+    async def list_staff_tokens(self, counter_id: UUID) -> list[StaffTokenPublic]: ...
+    async def staff_token_credential(self, counter_id: UUID, token_id: UUID) -> CredentialPublic | None: ...
+    async def revoke_staff_token(self, token_id: UUID, *, at: datetime) -> None: ...
 
     async def get_service(self, service_id: UUID, *, for_update: bool = False) -> ServicePublic | None: ...
     async def find_services(
@@ -61,6 +85,10 @@ class RegistryStore(Protocol):
         self, *, site_id: UUID | None = None, code: str | None = None
     ) -> list[JourneyPublic]: ...
     async def insert_journey(self, journey: JourneyPublic, *, at: datetime) -> None: ...
+
+    async def find_audit(
+        self, *, entity: str | None, entity_id: UUID | None, since: datetime | None, limit: int
+    ) -> list[AuditEntry]: ...
 
     async def audit(
         self,

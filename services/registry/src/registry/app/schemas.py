@@ -165,6 +165,66 @@ class ApiKeyIssued(BaseModel):
     created_at: datetime
 
 
+class ApiKeyPublic(BaseModel):
+    """An agency key as listed: never the key itself, only what tells keys apart."""
+
+    id: UUID
+    agency_id: UUID
+    prefix: str = Field(examples=["ak_live_ab12cd34"])
+    label: str | None
+    created_at: datetime
+    last_used_at: datetime | None = Field(description="to the minute; null if never used")
+    revoked_at: datetime | None
+
+
+class StaffTokenCreate(_Input):
+    label: Label | None = Field(default=None, examples=["Petugas pagi Loket 3"])
+
+
+class StaffTokenIssued(BaseModel):
+    id: UUID
+    counter_id: UUID
+    agency_id: UUID
+    prefix: str = Field(examples=["st_ab12cd34"])
+    token: str = Field(description="The token itself. Shown only in this answer: hand it to the officer now.")
+    label: str | None
+    created_at: datetime
+
+
+class StaffTokenPublic(BaseModel):
+    id: UUID
+    counter_id: UUID
+    agency_id: UUID
+    prefix: str
+    label: str | None
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+CredentialKind = Literal["agency_key", "staff_token"]
+
+
+class CredentialPublic(BaseModel):
+    """The ``state`` of a ``registry.changed`` event with entity "credential".
+
+    Other services check a bearer credential against ``sha256`` (hex SHA-256 of the whole
+    secret) from their own read model; the secret itself never leaves the answer that issued it.
+    """
+
+    id: UUID
+    kind: CredentialKind
+    agency_id: UUID
+    counter_id: UUID | None
+    # The counter's site, for staff tokens; it keys the event, and is not part of the state.
+    site_id: UUID | None = Field(default=None, exclude=True)
+    prefix: str
+    sha256: str
+    active: bool
+    created_at: datetime
+    revoked_at: datetime | None
+
+
 # --- services (layanan) -----------------------------------------------------------------
 
 
@@ -261,6 +321,14 @@ class JourneyPublic(JourneyBase):
 
 class CatalogService(ServicePublic):
     effective_hours: WeeklyHours = Field(description="the service's own hours, or else its site's")
+    hours_today: list[tuple[str, str]] = Field(
+        description="today's opening ranges, local time at the site (empty: closed today)"
+    )
+    open_now: bool = Field(description="the site's local time now falls in one of today's ranges")
+    takes_tickets_today: bool = Field(
+        description="a ticket taken now can still be served today: open today, before today's last closing "
+        "time, and the service and site are active"
+    )
 
 
 class CatalogAgency(AgencyPublic):
@@ -269,11 +337,23 @@ class CatalogAgency(AgencyPublic):
 
 class Catalog(BaseModel):
     site: SitePublic
+    local_time: datetime = Field(description="now, in the site's timezone: what open_now was computed for")
     agencies: list[CatalogAgency] = Field(description="agencies with at least one active service here")
     journeys: list[JourneyPublic]
 
 
-Entity = SitePublic | AgencyPublic | ServicePublic | CounterPublic | JourneyPublic
+class AuditEntry(BaseModel):
+    id: int
+    at: datetime
+    actor: str = Field(description='"admin", or the visible prefix of the agency key that acted')
+    action: str = Field(examples=["create", "update", "delete", "issue", "revoke"])
+    entity: str = Field(examples=["service"])
+    entity_id: UUID
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+Entity = SitePublic | AgencyPublic | ServicePublic | CounterPublic | JourneyPublic | CredentialPublic
 
 ItemT = TypeVar("ItemT", bound=BaseModel)
 

@@ -1,4 +1,4 @@
-"""Agency API keys: shown once, stored as a hash next to a visible prefix.
+"""Agency API keys and staff tokens: shown once, stored as a hash next to a visible prefix.
 
 A key looks like ``ak_live_ab12cd34Xy...``: the first 16 characters (``ak_live_`` and 8 hex
 digits) are stored in clear so people can tell keys apart and find a leaked one; the
@@ -34,3 +34,16 @@ def mint_api_key(entropy: bytes) -> MintedKey:
     secret = base64.urlsafe_b64encode(entropy[4 : 4 + ENTROPY_BYTES]).decode().rstrip("=")
     key = f"{KEY_PREFIX}{visible}{secret}"
     return MintedKey(key=key, prefix=key[:VISIBLE_LENGTH], key_hash=hash_api_key(key))
+
+
+STAFF_TOKEN_PREFIX = "st_"
+STAFF_VISIBLE_LENGTH = len(STAFF_TOKEN_PREFIX) + 8
+
+
+def mint_staff_token(entropy: bytes) -> MintedKey:
+    """A counter officer's token (``st_`` + 8 visible hex digits + 256 secret bits)."""
+    if len(entropy) < ENTROPY_BYTES + 4:
+        raise ValueError(f"a staff token needs {ENTROPY_BYTES + 4} random bytes")
+    secret = base64.urlsafe_b64encode(entropy[4 : 4 + ENTROPY_BYTES]).decode().rstrip("=")
+    token = f"{STAFF_TOKEN_PREFIX}{entropy[:4].hex()}{secret}"
+    return MintedKey(key=token, prefix=token[:STAFF_VISIBLE_LENGTH], key_hash=hash_api_key(token))

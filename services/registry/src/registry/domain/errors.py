@@ -37,3 +37,11 @@ class Conflict(RegistryError):
     def __init__(self, issues: list[FieldIssue]) -> None:
         super().__init__("; ".join(f"{i.field}: {i.message}" for i in issues))
         self.issues = issues
+
+
+class OutOfScope(RegistryError):
+    """A valid credential asked for something outside what it may do (HTTP 403)."""
+
+
+class StaleVersion(RegistryError):
+    """An ``If-Match`` that no longer matches: someone changed the entity meanwhile (HTTP 412)."""

@@ -8,6 +8,8 @@ ranges in time order, so equal hours always look the same in events and diffs.
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
 from itertools import pairwise
 
 DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -75,3 +77,28 @@ def _clock(minutes: int) -> str:
 
 def _label(span: tuple[int, int]) -> str:
     return f"{_clock(span[0])}–{_clock(span[1])}"
+
+
+@dataclass(frozen=True)
+class DayStatus:
+    """Where a site's or service's day stands at one local moment."""
+
+    hours_today: list[tuple[str, str]]
+    open_now: bool
+    # A ticket taken now can still be served today: open today and not past the last closing.
+    takes_tickets_today: bool
+
+
+def day_status(
+    hours: Mapping[str, Sequence[Sequence[str]]], closed_dates: Sequence[date], local_now: datetime
+) -> DayStatus:
+    """``hours`` (canonical weekly hours) applied to ``local_now``, a time in the site's timezone."""
+    if local_now.date() in closed_dates:
+        return DayStatus(hours_today=[], open_now=False, takes_tickets_today=False)
+    today = [(str(start), str(end)) for start, end in hours.get(DAYS[local_now.weekday()], ())]
+    now = _clock(local_now.hour * 60 + local_now.minute)
+    # "HH:MM" strings compare in time order ("24:00" last), so no parsing is needed here.
+    open_now = any(start <= now < end for start, end in today)
+    return DayStatus(
+        hours_today=today, open_now=open_now, takes_tickets_today=any(now < end for _, end in today)
+    )

@@ -4,7 +4,7 @@ from antre_platform.web import problem_response
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from registry.domain.errors import Conflict, FieldIssue, InvalidInput, NotFound
+from registry.domain.errors import Conflict, FieldIssue, InvalidInput, NotFound, OutOfScope, StaleVersion
 
 _COLLECTIONS = {
     "site": "sites",
@@ -12,6 +12,8 @@ _COLLECTIONS = {
     "service": "services",
     "counter": "counters",
     "journey": "journeys",
+    "API key": "agencies/{agency_id}/api-keys",
+    "staff token": "counters/{counter_id}/staff-tokens",
 }
 
 
@@ -35,3 +37,11 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _conflict(_: Request, exc: Conflict) -> JSONResponse:
         detail, errors = _fields(exc.issues)
         return problem_response(409, detail, errors=errors)
+
+    @app.exception_handler(OutOfScope)
+    async def _out_of_scope(_: Request, exc: OutOfScope) -> JSONResponse:
+        return problem_response(403, str(exc))
+
+    @app.exception_handler(StaleVersion)
+    async def _stale(_: Request, exc: StaleVersion) -> JSONResponse:
+        return problem_response(412, str(exc))
