@@ -2,6 +2,8 @@
 Kafka → estimation → notify → the WhatsApp Graph API (the sandbox), and back for a call."""
 
 import httpx
+from opentelemetry import context as otel_context
+from opentelemetry import propagate
 
 from tests.e2e.helpers import System, eventually, messages_to, new_phone, new_traceparent, take_ticket, wait_for_message
 
@@ -18,8 +20,14 @@ def test_registry_serves_the_seeded_kupang_catalog(system: System, http: httpx.C
 def test_a_web_ticket_reaches_the_citizen_on_whatsapp_with_its_eta(system: System, http: httpx.Client) -> None:
     typed, wa_id = new_phone()
     trace_id, traceparent = new_traceparent()
-    ticket = take_ticket(system, http, service_code="PKB-TAHUNAN", phone=typed,
-                         headers={"traceparent": traceparent})
+    # Our trace is made current too: if an earlier test instrumented httpx in this process,
+    # the client span then continues it instead of starting another trace.
+    token = otel_context.attach(propagate.extract({"traceparent": traceparent}))
+    try:
+        ticket = take_ticket(system, http, service_code="PKB-TAHUNAN", phone=typed,
+                             headers={"traceparent": traceparent})
+    finally:
+        otel_context.detach(token)
     assert ticket["number"].startswith("A-")
     assert ticket["status"] == "waiting"
 
