@@ -12,9 +12,30 @@ from pydantic import ValidationError
 from estimation.adapters.memory import MemoryDatabase
 from estimation.app.estimates import EstimationPolicy
 from estimation.app.handlers import handle_event
-from estimation.domain.predictor import wait_band
+from estimation.domain.learning import LearnedRates, LearningPolicy
+from estimation.domain.predictor import OpenCounter, QueueSituation, WaitBand, wait_band
 
-POLICY = EstimationPolicy(default_mean_service_min=10.0, arrival_margin=timedelta(minutes=5))
+# No no-shows or cancellations expected: the bands below are then the plain queue-length model.
+POLICY = EstimationPolicy(
+    default_mean_service_min=10.0,
+    arrival_margin=timedelta(minutes=5),
+    learning=LearningPolicy(prior_no_show=0.0, prior_cancel=0.0),
+)
+
+
+def expected(position: int, *, mean: float, idle: int = 0, busy: int = 0, fallback: int = 1) -> WaitBand:
+    """The band the predictor must give with ``idle`` and ``busy`` open counters of ``mean`` minutes."""
+    counters = [OpenCounter(mean, 1.0, False)] * idle + [OpenCounter(mean, 1.0, True)] * busy
+    rates = LearnedRates(
+        occupancy_min=mean, occupancy_cv2=1.0, no_show=0.0, no_show_delay_min=3.0, cancel=0.0
+    )
+    return wait_band(
+        QueueSituation(position=position, counters=counters, fallback_counters=fallback, rates=rates)
+    )
+
+
+def minutes_after(at: datetime, minutes: float) -> str:
+    return (at + timedelta(seconds=round(minutes * 60))).isoformat()
 
 
 async def feed(db: MemoryDatabase, *events: CloudEvent) -> None:
@@ -38,6 +59,22 @@ async def open_hall(db: MemoryDatabase, hall: Any, *, mean: float = 5, counters:
     db.state.published.clear()
 
 
+async def test_an_estimate_is_resent_only_when_it_moves_visibly(db: MemoryDatabase, hall: Any) -> None:
+    await open_hall(db, hall, mean=5)
+    await feed(db, *(hall.issued(minute) for minute in (1, 2, 3, 4)))
+    db.state.published.clear()
+
+    # A second counter opens: every waiting citizen will be called well sooner.
+    await feed(db, hall.counter(1), hall.counter_state("counter.opened", 1, minute=5))
+    moved = {e["ticket_id"] for e in published(db, "ticket.estimated")}
+    db.state.published.clear()
+    # Reopening changes nothing anybody would notice: no estimate goes out.
+    await feed(db, hall.counter_state("counter.opened", 1, minute=5.5))
+
+    assert len(moved) >= 2
+    assert published(db, "ticket.estimated") == []
+
+
 async def test_each_new_ticket_is_told_its_place_and_call_band(db: MemoryDatabase, hall: Any) -> None:
     await open_hall(db, hall, mean=5)
     tickets = [hall.issued(minute) for minute in (1, 2, 3)]
@@ -47,8 +84,10 @@ async def test_each_new_ticket_is_told_its_place_and_call_band(db: MemoryDatabas
     assert [e["position"] for e in estimates] == [1, 2, 3]
     assert [e["ticket_id"] for e in estimates] == [str(hall.ticket_id(t)) for t in tickets]
     third = estimates[2]
-    # Position 3, 5 minutes each, one counter: expected 15 minutes after its issue at 08:03.
-    assert third["call_p50"] == "2026-05-04T08:18:00+08:00"
+    # Position 3, 5 minutes each, one open counter that has not called anyone yet: the first
+    # ticket goes at once, the third waits for two services.
+    assert third["call_p50"] == minutes_after(hall.at(3), expected(3, mean=5, idle=1).p50)
+    assert expected(3, mean=5, idle=1).p50 == 8.4  # the median of two 5-minute services
     assert third["at"] == "2026-05-04T08:03:00+08:00"
     assert third["call_p10"] < third["call_p50"] < third["call_p90"]
     assert third["arrive_by"] < third["call_p10"]
@@ -62,10 +101,11 @@ async def test_each_change_of_the_queue_publishes_the_wait_for_a_newcomer(
 
     forecasts = published(db, "queue.forecast")
     assert [(f["waiting"], f["open_counters"], f["wait_p50"]) for f in forecasts] == [
-        (1, 1, 10.0), (2, 1, 15.0), (3, 1, 20.0)
+        (w, 1, expected(w + 1, mean=5, idle=1).p50) for w in (1, 2, 3)
     ]
-    band = wait_band(position=4, mean_service_min=5, open_counters=1)
+    band = expected(4, mean=5, idle=1)
     assert (forecasts[-1]["wait_p10"], forecasts[-1]["wait_p90"]) == (band.p10, band.p90)
+    assert [f["wait_p50"] for f in forecasts] == sorted(f["wait_p50"] for f in forecasts)
     assert {f["service_id"] for f in forecasts} == {str(hall.service_id)}
 
 
@@ -96,8 +136,17 @@ async def test_recalls_change_nothing_and_keep_the_first_call_time(db: MemoryDat
 
 async def test_priority_citizens_go_ahead_of_regular_ones(db: MemoryDatabase, hall: Any) -> None:
     await open_hall(db, hall)
-    await feed(db, hall.issued(1), hall.issued(2), hall.issued(3, priority="elderly"))
-    assert [e["position"] for e in published(db, "ticket.estimated")] == [1, 2, 1]
+    regular = [hall.issued(1), hall.issued(2)]
+    elderly = hall.issued(3, priority="elderly")
+    await feed(db, *regular, elderly)
+    estimates = published(db, "ticket.estimated")
+    assert [e["position"] for e in estimates[:3]] == [1, 2, 1]
+    assert estimates[2]["ticket_id"] == str(hall.ticket_id(elderly))
+    # The two regular citizens now wait one service longer: each is told so at once.
+    assert [(e["ticket_id"], e["position"]) for e in estimates[3:]] == [
+        (str(hall.ticket_id(regular[0])), 2),
+        (str(hall.ticket_id(regular[1])), 3),
+    ]
 
 
 async def test_priority_counts_for_nothing_where_the_service_disables_it(
@@ -116,10 +165,11 @@ async def test_opening_a_second_counter_halves_the_expected_wait(db: MemoryDatab
     await feed(db, hall.counter(1), hall.counter_state("counter.opened", 1, minute=5))
     opened = published(db, "queue.forecast")
     await feed(db, hall.counter_state("counter.paused", 1, minute=30))
-    paused = published(db, "queue.forecast")[len(opened):]
+    paused = published(db, "queue.forecast")[len(opened) :]
 
-    assert [(f["open_counters"], f["wait_p50"]) for f in opened] == [(2, 15.0)]
-    assert [(f["open_counters"], f["wait_p50"]) for f in paused] == [(1, 30.0)]
+    assert [(f["open_counters"], f["wait_p50"]) for f in opened] == [(2, expected(5, mean=6, idle=2).p50)]
+    assert [(f["open_counters"], f["wait_p50"]) for f in paused] == [(1, expected(5, mean=6, idle=1).p50)]
+    assert opened[0]["wait_p50"] < paused[0]["wait_p50"] / 1.5
 
 
 async def test_reopening_an_open_counter_publishes_nothing(db: MemoryDatabase, hall: Any) -> None:
@@ -132,7 +182,8 @@ async def test_with_no_counter_open_the_forecast_says_so(db: MemoryDatabase, hal
     await feed(db, hall.site(), hall.service(mean_service_min=8), hall.counter(0))
     await feed(db, hall.issued(1), hall.issued(2))
     last = published(db, "queue.forecast")[-1]
-    assert (last["waiting"], last["open_counters"], last["wait_p50"]) == (2, 0, 24.0)
+    # None open: the registered counter is assumed to open, busy, and serve all three.
+    assert (last["waiting"], last["open_counters"], last["wait_p50"]) == (2, 0, expected(3, mean=8).p50)
 
 
 async def test_a_cancelled_waiting_ticket_leaves_the_queue(db: MemoryDatabase, hall: Any) -> None:
@@ -161,7 +212,11 @@ async def test_a_finished_service_is_kept_with_its_times(db: MemoryDatabase, hal
     await feed(db, ticket, hall.called(ticket, 5), hall.started(ticket, 6), hall.finished(ticket, 13))
     kept = db.state.tickets[hall.ticket_id(ticket)]
     assert (kept.status, kept.called_at, kept.started_at, kept.finished_at) == (
-        "done", hall.at(5), hall.at(6), hall.at(13))
+        "done",
+        hall.at(5),
+        hall.at(6),
+        hall.at(13),
+    )
 
 
 async def test_a_no_show_after_the_call_closes_the_ticket_only(db: MemoryDatabase, hall: Any) -> None:
@@ -198,8 +253,12 @@ async def test_a_transferred_ticket_gets_an_estimate_in_its_new_service(
 
     [estimate] = published(db, "ticket.estimated")
     assert (estimate["ticket_id"], estimate["service_id"], estimate["position"]) == (
-        str(new_ticket_id), str(hall.other_service_id), 1)
-    assert estimate["call_p50"] == "2026-05-04T08:30:00+08:00"  # 20 minutes, no counter open yet
+        str(new_ticket_id),
+        str(hall.other_service_id),
+        1,
+    )
+    # 20 minutes, no counter open or registered yet: one is assumed.
+    assert estimate["call_p50"] == minutes_after(hall.at(10), expected(1, mean=20).p50)
     assert db.state.tickets[new_ticket_id].priority == "disabled"
     assert db.state.tickets[hall.ticket_id(ticket)].status == "transferred"
 
@@ -210,7 +269,7 @@ async def test_a_service_the_registry_has_not_described_uses_the_default_mean(
     await feed(db, hall.issued(1))
     [estimate] = published(db, "ticket.estimated")
     call_p50 = datetime.fromisoformat(estimate["call_p50"])
-    assert call_p50 == hall.at(11)  # 10 minutes after its issue
+    assert call_p50 == hall.at(1) + timedelta(seconds=round(expected(1, mean=10).p50 * 60))
     assert call_p50.utcoffset() == timedelta(0)  # no site known yet: UTC
 
 
@@ -222,12 +281,18 @@ async def test_a_changed_mean_service_time_is_published_at_once(db: MemoryDataba
     await feed(db, hall.service(mean_service_min=12))
 
     [forecast] = published(db, "queue.forecast")
-    assert (forecast["waiting"], forecast["wait_p50"]) == (1, 24.0)
+    assert (forecast["waiting"], forecast["wait_p50"]) == (1, expected(2, mean=12, idle=1).p50)
 
 
 async def test_the_same_events_twice_change_nothing(db: MemoryDatabase, hall: Any) -> None:
-    events = [hall.site(), hall.service(), hall.counter(0), hall.counter_state("counter.opened"),
-              hall.issued(1), hall.issued(2)]
+    events = [
+        hall.site(),
+        hall.service(),
+        hall.counter(0),
+        hall.counter_state("counter.opened"),
+        hall.issued(1),
+        hall.issued(2),
+    ]
     await feed(db, *events)
     published_once = list(db.state.published)
     tickets_once = dict(db.state.tickets)
@@ -250,8 +315,13 @@ async def test_a_bad_registry_state_is_refused_and_leaves_nothing_half_done(
 
 
 async def test_events_estimation_does_not_follow_are_ignored(db: MemoryDatabase, hall: Any) -> None:
-    sent = new_event(type="notification.sent", source="antre/notify", site_id=hall.site_id, time=hall.at(0),
-                     data=NotificationStatus(notification_id=uuid4(), kind="called", at=hall.at(0)))
+    sent = new_event(
+        type="notification.sent",
+        source="antre/notify",
+        site_id=hall.site_id,
+        time=hall.at(0),
+        data=NotificationStatus(notification_id=uuid4(), kind="called", at=hall.at(0)),
+    )
     await feed(db, sent)
     assert db.state.applied == set() and db.state.published == []
 

@@ -13,9 +13,11 @@ from antre_contracts import CloudEvent
 from antre_platform.clock import FixedClock
 from fastapi import FastAPI
 
+from estimation.adapters.memory import MemoryDatabase
 from estimation.adapters.postgres import PostgresDatabase
 from estimation.app.estimates import EstimationPolicy
 from estimation.app.handlers import handle_event
+from estimation.app.queries import current_estimate, current_forecast
 from estimation.main import create_app
 from estimation.settings import Settings
 
@@ -33,10 +35,21 @@ class Running:
     client: httpx.AsyncClient
     clock: FixedClock
 
+    # The same events applied to the in-memory store (the replay's): the answers must match.
+    twin: MemoryDatabase
+
     async def feed(self, *events: CloudEvent) -> None:
         db = PostgresDatabase(lambda: self.app.state.runtime.pool)
         for event in events:
             await handle_event(event, unit_of_work=db.unit_of_work, policy=EstimationPolicy())
+            await handle_event(event, unit_of_work=self.twin.unit_of_work, policy=EstimationPolicy())
+
+    async def twin_estimate(self, ticket: CloudEvent, hall: Any) -> dict[str, Any]:
+        async with self.twin.unit_of_work() as store:
+            estimate = await current_estimate(
+                store, EstimationPolicy(), ticket_id=hall.ticket_id(ticket), now=self.clock.now()
+            )
+        return {"position": estimate.position, "call_p50": estimate.call_p50.isoformat()}
 
 
 @pytest.fixture
@@ -44,16 +57,22 @@ async def estimation(database_url: str, hall: Any) -> AsyncIterator[Running]:
     settings = Settings(env="test", database_url=database_url, kafka_bootstrap=f"127.0.0.1:{closed_port()}")
     clock = FixedClock(hall.at(0))
     app = create_app(settings, clock=clock)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-        transport=httpx.ASGITransport(app), base_url="http://estimation"
-    ) as client:
-        yield Running(app=app, client=client, clock=clock)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://estimation") as client,
+    ):
+        yield Running(app=app, client=client, clock=clock, twin=MemoryDatabase())
 
 
 async def morning(estimation: Running, hall: Any) -> list[CloudEvent]:
     tickets = [hall.issued(0), hall.issued(1), hall.issued(2)]
-    await estimation.feed(hall.site(), hall.service(mean_service_min=5), hall.counter(0),
-                          hall.counter_state("counter.opened"), *tickets)
+    await estimation.feed(
+        hall.site(),
+        hall.service(mean_service_min=5),
+        hall.counter(0),
+        hall.counter_state("counter.opened"),
+        *tickets,
+    )
     return tickets
 
 
@@ -68,8 +87,10 @@ async def test_a_waiting_ticket_sees_its_place_and_call_band_from_now(estimation
     assert body["ticket_id"] == str(hall.ticket_id(third))
     assert body["position"] == 3
     assert body["computed_at"] == "2026-05-04T08:04:00+08:00"
-    assert body["call_p50"] == "2026-05-04T08:19:00+08:00"  # 3 × 5 minutes from now
-    assert body["arrive_by"] < body["call_p10"] < body["call_p50"] < body["call_p90"]
+    assert {k: body[k] for k in ("position", "call_p50")} == await estimation.twin_estimate(third, hall)
+    # Two 5-minute services ahead (the open counter calls the first at once): about 8 minutes.
+    assert "2026-05-04T08:09:00+08:00" < body["call_p50"] < "2026-05-04T08:15:00+08:00"
+    assert body["arrive_by"] <= body["call_p10"] < body["call_p50"] < body["call_p90"]
 
 
 async def test_the_estimate_follows_the_queue(estimation: Running, hall: Any) -> None:
@@ -79,7 +100,8 @@ async def test_the_estimate_follows_the_queue(estimation: Running, hall: Any) ->
 
     body = (await estimation.client.get(f"/v1/tickets/{hall.ticket_id(third)}/estimate")).json()
 
-    assert (body["position"], body["call_p50"]) == (2, "2026-05-04T08:13:00+08:00")
+    assert body["position"] == 2
+    assert {k: body[k] for k in ("position", "call_p50")} == await estimation.twin_estimate(third, hall)
 
 
 async def test_a_called_ticket_has_no_estimate_and_is_told_why(estimation: Running, hall: Any) -> None:
@@ -115,8 +137,15 @@ async def test_the_forecast_tells_the_wait_for_a_ticket_taken_now(estimation: Ru
 
     assert response.status_code == 200
     body = response.json()
+    async with estimation.twin.unit_of_work() as store:
+        twin = await current_forecast(
+            store, EstimationPolicy(), service_id=hall.service_id, now=estimation.clock.now()
+        )
     assert {k: body[k] for k in ("service_id", "waiting", "open_counters", "wait_p50", "computed_at")} == {
-        "service_id": str(hall.service_id), "waiting": 3, "open_counters": 1, "wait_p50": 20.0,
+        "service_id": str(hall.service_id),
+        "waiting": 3,
+        "open_counters": 1,
+        "wait_p50": twin.band.p50,
         "computed_at": "2026-05-04T08:05:00+08:00",
     }
     assert body["wait_p10"] < body["wait_p50"] < body["wait_p90"]
@@ -131,18 +160,29 @@ async def test_an_unknown_service_is_a_404_problem(estimation: Running) -> None:
 async def test_accuracy_compares_promised_and_actual_call_times(estimation: Running, hall: Any) -> None:
     assert (await estimation.client.get("/v1/accuracy")).json() == []
     first, second, _ = await morning(estimation, hall)
-    # Promised p50: first 08:05, band [08:00:30, 08:11:30]; second 08:11, band [08:03:42, 08:20:24].
-    await estimation.feed(hall.called(first, 8), hall.called(second, 30))
+    promised = estimation.twin.state.predictions
+    second_p90 = promised[hall.ticket_id(second)].estimate.call_p90
+    assert second_p90 < hall.at(30)
+    await estimation.feed(hall.called(first, 0), hall.called(second, 30))
 
     response = await estimation.client.get("/v1/accuracy")
 
+    errors = sorted(
+        abs((called - promised[t].estimate.call_p50).total_seconds()) / 60
+        for t, called in ((hall.ticket_id(first), hall.at(0)), (hall.ticket_id(second), hall.at(30)))
+    )
     assert response.status_code == 200
-    assert response.json() == [{
-        "service_id": str(hall.service_id), "predictions": 3, "called": 2,
-        "mae_minutes": 11.0,  # errors of 3 and 19 minutes
-        "p90_abs_error_minutes": 17.4,  # interpolated between them
-        "band_coverage": 0.5,  # the second came after its p90
-    }]
+    assert response.json() == [
+        {
+            "service_id": str(hall.service_id),
+            "day": "2026-05-04",
+            "predictions": 3,
+            "called": 2,
+            "mae_minutes": round(sum(errors) / 2, 2),
+            "p90_abs_error_minutes": round(errors[0] + 0.9 * (errors[1] - errors[0]), 2),  # interpolated
+            "band_coverage": 0.5,  # the first was called at once, as promised; the second long after its p90
+        }
+    ]
 
 
 async def test_health_and_openapi_answer_without_kafka(estimation: Running) -> None:

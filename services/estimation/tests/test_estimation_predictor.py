@@ -4,107 +4,159 @@ import itertools
 import math
 import random
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from estimation.domain.hours import opening_hours
+from estimation.domain.learning import LearnedRates
 from estimation.domain.predictor import (
     EXACT_SHAPE_LIMIT,
+    OpenCounter,
+    QueueSituation,
+    WaitBand,
     call_estimate,
     gamma_quantile,
     wait_band,
 )
 
 AT = datetime(2026, 5, 4, 0, 0, tzinfo=UTC)
+WITA = ZoneInfo("Asia/Makassar")
 
 
-def test_p50_is_position_times_mean_over_open_counters() -> None:
-    assert wait_band(position=6, mean_service_min=5, open_counters=2).p50 == 15.0
-    assert wait_band(position=1, mean_service_min=12, open_counters=1).p50 == 12.0
+def rates(
+    mean: float = 6.0, *, cv2: float = 1.0, no_show: float = 0.0, delay: float = 2.0, cancel: float = 0.0
+) -> LearnedRates:
+    return LearnedRates(
+        occupancy_min=mean, occupancy_cv2=cv2, no_show=no_show, no_show_delay_min=delay, cancel=cancel
+    )
 
 
-def test_band_is_ordered_for_every_queue_shape() -> None:
-    for position in (1, 2, 3, 10, 50, 100, 101, 400):
-        for counters in (0, 1, 3, 8):
-            band = wait_band(position=position, mean_service_min=7, open_counters=counters)
-            assert 0 <= band.p10 <= band.p50 <= band.p90, (position, counters, band)
+def situation(
+    position: int, *, busy: int = 1, idle: int = 0, mean: float = 6.0, fallback: int = 1, **learned: float
+) -> QueueSituation:
+    counters = [OpenCounter(mean, 1.0, True)] * busy + [OpenCounter(mean, 1.0, False)] * idle
+    return QueueSituation(
+        position=position, counters=counters, fallback_counters=fallback, rates=rates(mean, **learned)
+    )
+
+
+def band(position: int, **kwargs: float) -> WaitBand:
+    return wait_band(situation(position, **kwargs))  # type: ignore[arg-type]
+
+
+def test_mmc_band_is_the_exact_erlang_law_of_the_kth_release() -> None:
+    # Exponential service at c busy counters: the k-th call is Gamma(k, m/c).
+    result = band(6, busy=2, mean=5)
+    assert result.p50 == round(gamma_quantile(0.5, shape=6) * 2.5, 1)
+    assert result.p10 == round(gamma_quantile(0.1, shape=6) * 2.5, 1)
+    assert result.p90 == round(gamma_quantile(0.9, shape=6) * 2.5, 1)
+
+
+def test_band_holds_80_percent_of_simulated_waits() -> None:
+    rng = random.Random(7)
+    result = band(5, busy=2, mean=6)
+    waits = [sum(rng.expovariate(2 / 6) for _ in range(5)) for _ in range(20_000)]
+    assert sum(w < result.p10 for w in waits) / len(waits) == pytest.approx(0.10, abs=0.015)
+    assert sum(w > result.p90 for w in waits) / len(waits) == pytest.approx(0.10, abs=0.015)
+
+
+def test_regular_desks_get_a_narrower_band_than_exponential_ones() -> None:
+    steady, erratic = band(8, cv2=0.2), band(8, cv2=1.0)
+    assert steady.p90 - steady.p10 < 0.6 * (erratic.p90 - erratic.p10)
+    assert steady.p50 == pytest.approx(erratic.p50, rel=0.1)
+
+
+def test_an_idle_counter_calls_the_first_in_line_at_once() -> None:
+    assert band(1, busy=0, idle=1) == WaitBand(0.0, 0.0, 0.0, 0.0)
+    assert band(2, busy=1, idle=1).p50 == band(1, busy=2).p50
+
+
+def test_expected_no_shows_and_cancellations_ahead_shorten_the_wait() -> None:
+    everyone = band(20)
+    assert band(20, no_show=0.15, delay=2).p50 < everyone.p50
+    assert band(20, cancel=0.1).p50 == pytest.approx(everyone.p50 * (19 * 0.9 + 1) / 20, rel=0.02)
 
 
 def test_later_positions_never_wait_less() -> None:
-    bands = [wait_band(position=k, mean_service_min=5, open_counters=2) for k in range(1, 300)]
+    bands = [band(k, busy=2, mean=5) for k in range(1, 300)]
     for earlier, later in itertools.pairwise(bands):
         assert later.p10 >= earlier.p10 and later.p50 > earlier.p50 and later.p90 >= earlier.p90
 
 
 def test_more_open_counters_shorten_the_wait() -> None:
-    one, two, four = (wait_band(position=12, mean_service_min=10, open_counters=c) for c in (1, 2, 4))
-    assert one.p50 > two.p50 > four.p50
-    assert one.p90 > two.p90 > four.p90
-    assert two.p50 == pytest.approx(one.p50 / 2)
+    one, two, four = (band(12, busy=c, mean=10) for c in (1, 2, 4))
+    assert one.p50 > two.p50 > four.p50 and one.p90 > two.p90 > four.p90
+    assert two.p50 == pytest.approx(one.p50 / 2, abs=0.1)
 
 
-def test_no_open_counter_is_treated_as_one_about_to_open() -> None:
-    assert wait_band(position=4, mean_service_min=5, open_counters=0) == \
-        wait_band(position=4, mean_service_min=5, open_counters=1)
+def test_a_counter_shared_with_another_service_counts_for_its_share() -> None:
+    shared = QueueSituation(
+        position=10, counters=[OpenCounter(6, 0.5, True)], fallback_counters=1, rates=rates(6)
+    )
+    assert wait_band(shared).p50 == pytest.approx(2 * band(10, busy=1).p50, abs=0.2)
 
 
-def test_same_inputs_give_the_same_answer() -> None:
-    first = call_estimate(at=AT, position=9, mean_service_min=6.5, open_counters=3)
-    assert all(call_estimate(at=AT, position=9, mean_service_min=6.5, open_counters=3) == first
-               for _ in range(5))
-
-
-def test_first_in_line_matches_the_exponential_closed_form() -> None:
-    # Gamma(1) is the exponential: p10 = -ln(0.9), p90 = ln(10).
-    assert gamma_quantile(0.1, shape=1) == pytest.approx(-math.log(0.9), rel=1e-9)
-    assert gamma_quantile(0.9, shape=1) == pytest.approx(math.log(10), rel=1e-9)
+def test_no_open_counter_assumes_the_registered_ones_open() -> None:
+    assert band(4, busy=0, fallback=2) == band(4, busy=2)
+    assert band(4, busy=0, fallback=0) == band(4, busy=1)
 
 
 def test_large_queues_switch_to_the_approximation_without_a_jump() -> None:
     exact = gamma_quantile(0.9, shape=EXACT_SHAPE_LIMIT)
-    approximate = gamma_quantile(0.9, shape=EXACT_SHAPE_LIMIT + 1)
-    assert 0 < approximate - exact < 1.5  # one more citizen adds about one service time
+    approximate = gamma_quantile(0.9, shape=EXACT_SHAPE_LIMIT + 1e-6)
+    assert approximate == pytest.approx(exact, rel=0.01)
 
 
-def test_band_holds_80_percent_of_simulated_waits() -> None:
-    # Under the model's own assumptions (exponential service, c busy counters), 10% of
-    # calls come before p10 and 10% after p90.
-    rng = random.Random(7)
-    band = wait_band(position=5, mean_service_min=6, open_counters=2)
-    waits = [sum(rng.expovariate(2 / 6) for _ in range(5)) for _ in range(20_000)]
-    early = sum(w < band.p10 for w in waits) / len(waits)
-    late = sum(w > band.p90 for w in waits) / len(waits)
-    assert early == pytest.approx(0.10, abs=0.015)
-    assert late == pytest.approx(0.10, abs=0.015)
+def test_fractional_shapes_match_the_exponential_closed_form() -> None:
+    assert gamma_quantile(0.1, shape=1) == pytest.approx(-math.log(0.9), rel=1e-9)
+    assert gamma_quantile(0.9, shape=1) == pytest.approx(math.log(10), rel=1e-9)
+    assert gamma_quantile(0.5, shape=0.5) == pytest.approx(0.2275, abs=1e-3)  # chi-square(1)/2 median
 
 
-def test_call_times_and_arrival_advice() -> None:
-    estimate = call_estimate(at=AT, position=3, mean_service_min=10, open_counters=1)
-    band = wait_band(position=3, mean_service_min=10, open_counters=1)
-    assert estimate.position == 3
-    assert estimate.call_p50 == AT + timedelta(minutes=30)
-    assert estimate.call_p10 == AT + timedelta(seconds=round(band.p10 * 60))
-    assert estimate.call_p90 == AT + timedelta(seconds=round(band.p90 * 60))
+def test_a_wait_that_crosses_the_lunch_break_is_pushed_past_it() -> None:
+    hours = {"mon": [["08:00", "12:00"], ["13:00", "15:00"]]}
+    at = datetime(2026, 5, 4, 11, 40, tzinfo=WITA)
+    estimate = call_estimate(
+        at=at, situation=situation(8, busy=1, mean=5), hours=opening_hours(hours, at=at, zone=WITA)
+    )
+    plain = call_estimate(at=at, situation=situation(8, busy=1, mean=5))
+    assert plain.call_p50 > datetime(2026, 5, 4, 12, 0, tzinfo=WITA)
+    assert estimate.call_p50 == plain.call_p50 + timedelta(hours=1)
+
+
+def test_friday_prayer_break_comes_from_the_friday_hours() -> None:
+    hours = {"fri": [["08:00", "11:30"], ["13:30", "15:00"]]}
+    at = datetime(2026, 5, 8, 11, 20, tzinfo=WITA)
+    estimate = call_estimate(
+        at=at, situation=situation(4, busy=1, mean=5), hours=opening_hours(hours, at=at, zone=WITA)
+    )
+    assert estimate.call_p50 >= datetime(2026, 5, 8, 13, 30, tzinfo=WITA)
+
+
+def test_arrive_by_is_the_ten_percent_call_time_less_the_margin() -> None:
+    estimate = call_estimate(at=AT, situation=situation(10), arrival_margin=timedelta(minutes=5))
     assert estimate.arrive_by == estimate.call_p10 - timedelta(minutes=5)
+    assert estimate.call_p10 < estimate.call_p50 < estimate.call_p90
 
 
-def test_arrive_by_is_never_in_the_past() -> None:
-    # First in line at a quick desk: the earliest call is within the margin, so come now.
-    estimate = call_estimate(at=AT, position=1, mean_service_min=3, open_counters=2)
-    assert estimate.arrive_by == AT
+def test_arrive_by_is_never_before_the_citizen_can_get_there() -> None:
+    assert call_estimate(at=AT, situation=situation(1, busy=0, idle=1)).arrive_by == AT
+    far = call_estimate(at=AT, situation=situation(2), travel_minutes=90)
+    assert far.arrive_by == AT + timedelta(minutes=90)
 
 
-def test_arrival_margin_is_configurable() -> None:
-    estimate = call_estimate(at=AT, position=20, mean_service_min=10, open_counters=1,
-                             arrival_margin=timedelta(minutes=30))
-    assert estimate.arrive_by == estimate.call_p10 - timedelta(minutes=30)
+def test_same_inputs_give_the_same_answer() -> None:
+    first = call_estimate(at=AT, situation=situation(9, busy=3, mean=6.5))
+    assert all(call_estimate(at=AT, situation=situation(9, busy=3, mean=6.5)) == first for _ in range(5))
 
 
-@pytest.mark.parametrize(("position", "mean"), [(0, 5.0), (-1, 5.0), (1, 0.0), (1, -2.0)])
-def test_nonsense_inputs_are_refused(position: int, mean: float) -> None:
-    with pytest.raises(ValueError):
-        wait_band(position=position, mean_service_min=mean, open_counters=1)
+@pytest.mark.parametrize("position", [0, -1])
+def test_nonsense_positions_are_refused(position: int) -> None:
+    with pytest.raises(ValueError, match="1-based"):
+        band(position)
 
 
 def test_naive_times_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        call_estimate(at=datetime(2026, 5, 4, 8, 0), position=1, mean_service_min=5, open_counters=1)
+        call_estimate(at=datetime(2026, 5, 4, 8, 0), situation=situation(1))

@@ -9,7 +9,6 @@ from antre_platform.sealed import generate_keypair, public_key_of, seal
 
 ADMIN = {"Authorization": "Bearer test-admin-token"}
 INTERNAL = {"Authorization": "Bearer test-internal-token"}
-HELP = "Ketik MENU untuk ambil nomor antrean, STATUS untuk cek antrean."
 
 
 def assert_problem(response: Any, status: int, *words: str) -> None:
@@ -203,11 +202,12 @@ async def test_an_inbound_text_gets_one_help_reply_even_when_meta_retries(
     notify: Any, fake_graph: Any
 ) -> None:
     for _ in range(3):
-        assert (await notify.webhook(inbound_text("wamid.IN-1"))).status_code == 200
+        assert (await notify.webhook(inbound_text("wamid.IN-1", "apa ini?"))).status_code == 200
     await notify.eventually(lambda: len(fake_graph.requests) == 1)
     assert fake_graph.requests[0]["to"] == "6281234567890"
-    assert fake_graph.bodies() == [HELP]
-    await notify.webhook(inbound_text("wamid.IN-2", "STATUS"))
+    [help_text] = fake_graph.bodies()
+    assert help_text.startswith("Maaf, kami belum mengerti") and "*MENU*" in help_text
+    await notify.webhook(inbound_text("wamid.IN-2", "BANTUAN"))
     await notify.eventually(lambda: len(fake_graph.requests) == 2)
     await asyncio.sleep(0.3)
     assert len(fake_graph.requests) == 2

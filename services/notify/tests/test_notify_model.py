@@ -14,7 +14,6 @@ from notify.domain.model import (
     advance_delivery,
     called_message,
     delivery_event,
-    help_reply,
     issue_due_at,
     issued_message,
 )
@@ -120,15 +119,6 @@ def test_each_call_and_recall_is_its_own_cause() -> None:
         called_message(call=call, recipient=None, ticket_number="A-001", counter_name=None, timing=TIMING)
         is None
     )
-
-
-def test_only_inbound_texts_get_the_help_reply() -> None:
-    text = InboundMessage(wamid="wamid.1", sender=PHONE, kind="text", sent_at=NOW, text="halo")
-    reply = help_reply(inbound=text, timing=TIMING)
-    assert reply is not None and reply.cause_key == "reply:wamid.1" and reply.to == PHONE
-    assert "Ketik MENU" in reply.body
-    reaction = InboundMessage(wamid="wamid.2", sender=PHONE, kind="reaction", sent_at=NOW)
-    assert help_reply(inbound=reaction, timing=TIMING) is None
 
 
 def test_delivery_only_moves_forward_and_each_outcome_is_announced_once() -> None:

@@ -7,7 +7,6 @@ from notify.domain.texts import (
     Eta,
     IssuedFacts,
     render_called,
-    render_help,
     render_ticket_issued,
     zone_abbreviation,
 )
@@ -123,7 +122,3 @@ def test_the_called_message_names_the_counter_and_says_when_it_is_a_recall() -> 
     assert render_called(number="A-001", counter_name="Loket 3", recall=0, locale="en") == (
         "Number *A-001* is being called. Please go to *Loket 3* now."
     )
-
-
-def test_the_help_reply_points_to_menu_and_status() -> None:
-    assert render_help(locale="id") == "Ketik MENU untuk ambil nomor antrean, STATUS untuk cek antrean."

@@ -4,8 +4,12 @@ Kafka is pointed at a closed port unless a test asks for the real broker: the ou
 keeps its rows unpublished, which is what the PostgreSQL-only tests inspect.
 """
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -14,8 +18,11 @@ from uuid import UUID, uuid4
 import asyncpg
 import httpx
 import pytest
+import uvicorn
 from antre_contracts import CloudEvent, new_event
 from antre_contracts.events import RegistryChanged, RegistryEntity
+from antre_devstack.ports import free_port
+from antre_devstack.postgres import PostgresNode
 from antre_platform.clock import FixedClock
 from antre_platform.sealed import generate_keypair
 from fastapi import FastAPI
@@ -26,7 +33,7 @@ from ticketing.settings import Settings
 ADMIN_TOKEN = "test-admin-token"
 INTERNAL_TOKEN = "test-internal-token"
 NO_KAFKA = "127.0.0.1:1"
-# 09:00 WITA on a Monday; opening hours are not enforced yet, so any time would do.
+# 09:00 WITA on a Monday: the demo site opens on Mondays from 08:00 to 15:00.
 MONDAY_9AM_WITA = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 
@@ -146,12 +153,41 @@ class Harness:
         state = {**self.kupang.registry_events()[1].data["state"], **changes}
         await self.ticketing.on_registry_event(registry_changed("service", self.kupang.vehicle_tax_id, state))
 
+    def registry_event(self, entity: RegistryEntity, entity_id: UUID, state: dict[str, Any]) -> CloudEvent:
+        return registry_changed(entity, entity_id, state)
+
+    async def change_site(self, **changes: Any) -> None:
+        state = {**self.kupang.registry_events()[0].data["state"], **changes}
+        await self.ticketing.on_registry_event(registry_changed("site", self.kupang.site_id, state))
+
+    async def add_journey(self, steps: list[UUID]) -> dict[str, Any]:
+        """A journey (alur) of the Kupang site through ``steps``, as the registry announces it."""
+        journey: dict[str, Any] = {
+            "id": str(uuid4()),
+            "site_id": str(self.kupang.site_id),
+            "code": "SIM-PERPANJANG",
+            "name_id": "Perpanjangan SIM",
+            "name_en": "Licence renewal",
+            "kind": "bundle",
+            "steps": [str(s) for s in steps],
+            "active": True,
+        }
+        await self.ticketing.on_registry_event(registry_changed("journey", UUID(journey["id"]), journey))
+        return journey
+
     async def issue(
-        self, *, service_id: UUID | None = None, key: str | None = None, **body: Any
+        self,
+        *,
+        service_id: UUID | None = None,
+        key: str | None = None,
+        headers: dict[str, str] | None = None,
+        **body: Any,
     ) -> httpx.Response:
         payload = {"service_id": str(service_id or self.kupang.vehicle_tax_id), "channel": "kiosk", **body}
-        headers = {"Idempotency-Key": key} if key else {}
-        return await self.client.post("/v1/tickets", json=payload, headers=headers)
+        if "journey_id" in body and service_id is None:
+            payload.pop("service_id")
+        sent = {**(headers or {}), **({"Idempotency-Key": key} if key else {})}
+        return await self.client.post("/v1/tickets", json=payload, headers=sent)
 
     async def counter(self, index: int, action: str) -> httpx.Response:
         return await self.client.post(
@@ -165,6 +201,7 @@ def settings_for(
     kafka_bootstrap: str = NO_KAFKA,
     notify_public_key: str = "",
     notify_url: str = "http://127.0.0.1:9",
+    **extra: Any,
 ) -> Settings:
     return Settings(
         env="test",
@@ -177,6 +214,7 @@ def settings_for(
         public_base_url="https://antre.example.id",
         handoff_poll_seconds=0.1,
         relay_poll_seconds=0.1,
+        **extra,
     )
 
 
@@ -220,3 +258,76 @@ async def harness(make_harness: HarnessFactory) -> AsyncIterator[Harness]:
     async with make_harness() as running:
         await running.seed()
         yield running
+
+
+@dataclass(frozen=True)
+class LiveTicketing:
+    url: str
+    admin: dict[str, str]
+    kupang: Kupang
+
+
+async def _seed_read_model(database_url: str, kupang: Kupang) -> None:
+    """Fill the read model as the registry subscriber would, then stop."""
+    app = create_app(settings_for(database_url), clock=FixedClock(MONDAY_9AM_WITA))
+    async with app.router.lifespan_context(app):
+        for event in kupang.registry_events():
+            await app.state.ticketing.on_registry_event(event)
+
+
+@pytest.fixture(scope="module")
+def live_ticketing(postgres: PostgresNode) -> Iterator[LiveTicketing]:
+    """Ticketing under uvicorn in a thread (its lifespan opens the pool and migrates) on a
+    database of its own, the Kupang site in its read model, opening hours not enforced."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    postgres.create_database(name)
+    database_url = postgres.dsn(name)
+    kupang = Kupang()
+    asyncio.run(_seed_read_model(database_url, kupang))
+    port = free_port()
+    app = create_app(settings_for(database_url, enforce_hours=False))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("ticketing did not start under uvicorn")
+        time.sleep(0.05)
+    yield LiveTicketing(
+        url=f"http://127.0.0.1:{port}", admin={"Authorization": f"Bearer {ADMIN_TOKEN}"}, kupang=kupang
+    )
+    server.should_exit = True
+    thread.join(10)
+
+
+@dataclass
+class SyncTicketing:
+    """Ticketing's app in an event loop of its own, for synchronous drivers (hypothesis rules)."""
+
+    loop: asyncio.AbstractEventLoop
+    ticketing: Ticketing
+    kupang: Kupang
+    clock: FixedClock
+
+    def run(self, coro: Any) -> Any:
+        return self.loop.run_until_complete(coro)
+
+
+@pytest.fixture
+def sync_ticketing(database_url: str) -> Iterator[SyncTicketing]:
+    loop = asyncio.new_event_loop()
+    clock = FixedClock(MONDAY_9AM_WITA)
+    # Hours off: a long random run walks the clock past closing time.
+    settings = settings_for(database_url, max_tickets_per_phone_per_day=1000, enforce_hours=False)
+    app = create_app(settings, clock=clock)
+    lifespan = app.router.lifespan_context(app)
+    loop.run_until_complete(lifespan.__aenter__())
+    running = SyncTicketing(loop=loop, ticketing=app.state.ticketing, kupang=Kupang(), clock=clock)
+    for event in running.kupang.registry_events(vehicle_tax_quota=10_000):
+        running.run(running.ticketing.on_registry_event(event))
+    try:
+        yield running
+    finally:
+        loop.run_until_complete(lifespan.__aexit__(None, None, None))
+        loop.close()

@@ -15,15 +15,44 @@ from ticketing.domain.errors import (
     QuotaReached,
     ServiceNotAvailable,
 )
+from ticketing.domain.hours import is_open, next_opening
 from ticketing.domain.phone import normalise_phone
+from ticketing.domain.priority import PriorityPolicy, ServiceHeads, split_heads
 from ticketing.domain.tickets import (
     Priority,
     Ticket,
     ensure_can_issue,
     ensure_within_quota,
     format_number,
-    next_in_line,
 )
+
+
+def next_in_line(
+    tickets: list[Ticket], service_ids: tuple[UUID, ...], policy: PriorityPolicy | None = None
+) -> Ticket | None:
+    """The ticket a counter serving ``service_ids`` calls next (streaks at 0)."""
+    policy = policy or PriorityPolicy()
+    heads = [
+        ServiceHeads(
+            sid, *split_heads([t for t in tickets if t.status == "waiting" and t.service_id == sid]), 0
+        )
+        for sid in service_ids
+    ]
+    picked = policy.choose(heads)
+    return picked[1].ticket if picked else None
+
+
+def call_order(tickets: list[Ticket], policy: PriorityPolicy) -> list[str]:
+    """The numbers of one service's line in the order the policy calls them."""
+    waiting, streak, order = list(tickets), 0, []
+    while waiting:
+        choice = policy.choose_in_service(ServiceHeads(uuid4(), *split_heads(waiting), streak))
+        assert choice is not None
+        order.append(choice.ticket.number)
+        streak = choice.streak
+        waiting.remove(choice.ticket)
+    return order
+
 
 KUPANG = Site(id=uuid4(), code="MPP-KPG", name="MPP Kota Kupang", timezone="Asia/Makassar", active=True)
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # 09:00 WITA
@@ -100,6 +129,42 @@ def test_priority_classes_go_first_then_issue_time() -> None:
         order.append(nxt.number)
         nxt.call(uuid4(), T0)
     assert order == ["A-003", "A-004", "A-001", "A-002"]
+
+
+def test_at_most_two_priority_calls_in_a_row_while_regulars_wait() -> None:
+    svc = service()
+    regulars = [ticket(svc, n, at=T0 + timedelta(minutes=n)) for n in (1, 2)]
+    priority = [ticket(svc, n, priority="elderly", at=T0 + timedelta(minutes=n)) for n in (3, 4, 5, 6, 7)]
+    assert call_order(regulars + priority, PriorityPolicy(max_priority_run=2)) == [
+        "A-003",
+        "A-004",
+        "A-001",
+        "A-005",
+        "A-006",
+        "A-002",
+        "A-007",
+    ]
+    assert call_order(regulars + priority, PriorityPolicy(max_priority_run=1))[:4] == [
+        "A-003",
+        "A-001",
+        "A-004",
+        "A-002",
+    ]
+    # Nobody regular waits: priority calls starve no one and do not count.
+    assert call_order(priority[:3], PriorityPolicy(max_priority_run=1)) == ["A-003", "A-004", "A-005"]
+
+
+def test_opening_hours_in_the_sites_timezone_with_closed_dates() -> None:
+    hours = {"mon": [["08:00", "12:00"], ["13:00", "15:00"]], "tue": [["08:00", "15:00"]]}
+    tz = "Asia/Makassar"
+    assert is_open(hours, (), tz, T0)  # 09:00 WITA Monday
+    lunch = T0 + timedelta(hours=3, minutes=30)  # 12:30 WITA
+    assert not is_open(hours, (), tz, lunch)
+    assert next_opening(hours, (), tz, lunch).isoformat() == "2026-03-02T13:00:00+08:00"  # type: ignore[union-attr]
+    evening = T0 + timedelta(hours=8)
+    assert next_opening(hours, ("2026-03-03",), tz, evening).isoformat() == "2026-03-09T08:00:00+08:00"  # type: ignore[union-attr]
+    assert not is_open(hours, ("2026-03-02",), tz, T0)
+    assert is_open(None, (), tz, T0), "no published hours: always open"
 
 
 def test_same_instant_tickets_keep_their_issue_order() -> None:

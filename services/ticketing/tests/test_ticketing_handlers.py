@@ -12,9 +12,17 @@ from antre_contracts import CloudEvent, new_event
 from antre_contracts.events import RegistryChanged
 from antre_platform.clock import FixedClock
 from ticketing.app import counter_actions
+from ticketing.app.access import ADMIN
 from ticketing.app.handoff import HandoffDelivery, backoff
-from ticketing.app.issuing import IssueTicket, RequestFingerprint, issue_ticket
-from ticketing.app.ports import HandoffRefused, IdempotencyRecord, RecipientHandoff
+from ticketing.app.issuing import IssueTicket, PhoneHash, RequestFingerprint, issue_ticket
+from ticketing.app.ports import (
+    Credential,
+    DeskState,
+    HandoffRefused,
+    IdempotencyRecord,
+    PhoneUsage,
+    RecipientHandoff,
+)
 from ticketing.app.registry_sync import apply_registry_change
 from ticketing.domain.catalog import Counter, Journey, Service, Site
 from ticketing.domain.counters import DeskStatus
@@ -25,9 +33,11 @@ from ticketing.domain.errors import (
     UnknownCounter,
     UnknownService,
 )
-from ticketing.domain.tickets import Ticket, next_in_line
+from ticketing.domain.priority import PriorityPolicy, split_heads
+from ticketing.domain.tickets import Ticket
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+POLICY = PriorityPolicy()
 
 
 class FakeCatalog:
@@ -49,6 +59,18 @@ class FakeCatalog:
 
     async def counters(self, counter_ids: list[UUID]) -> dict[UUID, Counter]:
         return {i: self.counters_by_id[i] for i in counter_ids if i in self.counters_by_id}
+
+    async def journey(self, journey_id: UUID) -> Journey | None:
+        return self.journeys.get(journey_id)
+
+    async def services_of_site(self, site_id: UUID) -> list[Service]:
+        return [s for s in self.services.values() if s.site_id == site_id]
+
+    async def credential(self, sha256: str) -> Credential | None:
+        return None
+
+    async def put_credential(self, credential: Credential, state: dict[str, object]) -> None:
+        self.writes += 1
 
     async def put_site(self, site: Site, state: dict[str, object]) -> None:
         self.sites[site.id] = site
@@ -75,6 +97,7 @@ class FakeTickets:
     def __init__(self) -> None:
         self.rows: dict[UUID, Ticket] = {}
         self.sequences: dict[tuple[UUID, date], int] = {}
+        self.streaks: dict[tuple[UUID, date], int] = {}
 
     async def next_seq(self, service_id: UUID, day: date) -> int:
         self.sequences[(service_id, day)] = self.sequences.get((service_id, day), 0) + 1
@@ -84,7 +107,7 @@ class FakeTickets:
         ticket.issue_order = len(self.rows) + 1
         self.rows[ticket.id] = replace(ticket)
 
-    async def get(self, ticket_id: UUID) -> Ticket | None:
+    async def get(self, ticket_id: UUID, *, lock: bool = False) -> Ticket | None:
         row = self.rows.get(ticket_id)
         return replace(row) if row else None
 
@@ -97,9 +120,33 @@ class FakeTickets:
         line = [t for t in self.rows.values() if t.status == "waiting" and t.service_id == ticket.service_id]
         return sum(1 for t in line if t.line_key < ticket.line_key) + 1
 
-    async def take_next_waiting(self, service_ids: tuple[UUID, ...], day: date) -> Ticket | None:
-        found = next_in_line([t for t in self.rows.values() if t.day == day], service_ids)
-        return replace(found) if found else None
+    async def lock_streaks(self, service_ids: list[UUID], day: date) -> dict[UUID, int]:
+        return {sid: self.streaks.get((sid, day), 0) for sid in service_ids}
+
+    async def save_streak(self, service_id: UUID, day: date, streak: int) -> None:
+        self.streaks[(service_id, day)] = streak
+
+    async def heads(self, service_id: UUID, day: date) -> tuple[Ticket | None, Ticket | None]:
+        waiting = [
+            replace(t)
+            for t in self.rows.values()
+            if t.status == "waiting" and t.service_id == service_id and t.day == day
+        ]
+        return split_heads(waiting)
+
+    async def lock_phone(self, phone_hash: str) -> None:
+        return None
+
+    async def phone_usage(self, phone_hash: str, service_id: UUID, day: date) -> PhoneUsage:
+        mine = [t for t in self.rows.values() if t.phone_hash == phone_hash and t.day == day]
+        waiting = [t for t in mine if t.service_id == service_id and t.status in ("waiting", "called")]
+        return PhoneUsage(waiting_in_service=len(waiting), issued_today=len(mine))
+
+    async def recent_calls(self, site_id: UUID, day: date, limit: int) -> list[Ticket]:
+        raise NotImplementedError("the board is tested on PostgreSQL")
+
+    async def waiting_counts(self, site_id: UUID, day: date) -> dict[UUID, int]:
+        raise NotImplementedError("the board is tested on PostgreSQL")
 
     async def at_counter(self, counter_id: UUID) -> Ticket | None:
         return next(
@@ -120,13 +167,13 @@ class FakeTickets:
 
 class FakeDesks:
     def __init__(self) -> None:
-        self.status: dict[UUID, DeskStatus] = {}
+        self.status: dict[UUID, DeskState] = {}
 
-    async def lock(self, counter_id: UUID) -> DeskStatus:
-        return self.status.get(counter_id, "closed")
+    async def lock(self, counter_id: UUID) -> DeskState:
+        return self.status.get(counter_id, DeskState("closed", None))
 
-    async def save(self, counter_id: UUID, status: DeskStatus, at: datetime) -> None:
-        self.status[counter_id] = status
+    async def save(self, counter_id: UUID, status: DeskStatus, at: datetime, reason: str | None) -> None:
+        self.status[counter_id] = DeskState(status, reason)
 
 
 class FakeIdempotency:
@@ -235,7 +282,13 @@ class World:
             clock=self.clock,
             seal_phone=self.seal,
             fingerprint=RequestFingerprint("test-secret"),
+            hash_phone=PhoneHash("test-secret"),
         )
+
+    @property
+    def staff(self) -> dict[str, Any]:
+        """The keyword arguments of a counter action by the platform admin."""
+        return {"uow": self.uow, "clock": self.clock, "actor": ADMIN}
 
     def event_types(self) -> list[str]:
         return [e.type for e in self.uow.events]
@@ -299,8 +352,8 @@ async def test_a_phone_becomes_a_sealed_handoff_row_not_a_ticket_field(world: Wo
 async def test_call_next_calls_priority_first_and_emits_counter_called(world: World) -> None:
     await world.issue()
     elderly = await world.issue(priority="elderly")
-    await counter_actions.open_counter(world.counter.id, uow=world.uow, clock=world.clock)
-    _, called = await counter_actions.call_next(world.counter.id, uow=world.uow, clock=world.clock)
+    await counter_actions.open_counter(world.counter.id, **world.staff)
+    _, called = await counter_actions.call_next(world.counter.id, **world.staff, policy=POLICY)
     assert called is not None and called.number == elderly.ticket.number
     event = world.uow.events[-1]
     assert event.type == "counter.called"
@@ -310,15 +363,15 @@ async def test_call_next_calls_priority_first_and_emits_counter_called(world: Wo
 async def test_counter_lifecycle_emits_each_event_and_refuses_out_of_order(world: World) -> None:
     await world.issue()
     cid = world.counter.id
-    await counter_actions.open_counter(cid, uow=world.uow, clock=world.clock)
-    await counter_actions.call_next(cid, uow=world.uow, clock=world.clock)
+    await counter_actions.open_counter(cid, **world.staff)
+    await counter_actions.call_next(cid, **world.staff, policy=POLICY)
     with pytest.raises(CounterBusy):
-        await counter_actions.call_next(cid, uow=world.uow, clock=world.clock)
-    await counter_actions.start_service(cid, uow=world.uow, clock=world.clock)
-    _, done = await counter_actions.finish_service(cid, uow=world.uow, clock=world.clock)
+        await counter_actions.call_next(cid, **world.staff, policy=POLICY)
+    await counter_actions.start_service(cid, **world.staff)
+    _, done = await counter_actions.finish_service(cid, **world.staff)
     assert done.status == "done"
-    assert (await counter_actions.call_next(cid, uow=world.uow, clock=world.clock))[1] is None
-    await counter_actions.close_counter(cid, uow=world.uow, clock=world.clock)
+    assert (await counter_actions.call_next(cid, **world.staff, policy=POLICY))[1] is None
+    await counter_actions.close_counter(cid, **world.staff)
     assert world.event_types() == [
         "ticket.issued",
         "counter.opened",
@@ -328,7 +381,7 @@ async def test_counter_lifecycle_emits_each_event_and_refuses_out_of_order(world
         "counter.closed",
     ]
     with pytest.raises(UnknownCounter):
-        await counter_actions.open_counter(uuid4(), uow=world.uow, clock=world.clock)
+        await counter_actions.open_counter(uuid4(), **world.staff)
 
 
 async def test_a_registry_event_delivered_twice_is_applied_once(world: World) -> None:

@@ -49,7 +49,9 @@ async def test_a_retry_with_the_same_key_returns_the_same_ticket(harness: Harnes
     retry = await harness.issue(key="wa-msg-1", **body)
     assert (first.status_code, retry.status_code) == (201, 200)
     assert retry.json() == first.json() and retry.headers["Idempotent-Replayed"] == "true"
-    concurrent = await asyncio.gather(*(harness.issue(key="wa-msg-2", **body) for _ in range(4)))
+    # Another citizen: one phone holds one waiting ticket per service (anti-tout).
+    other_citizen = {**body, "phone": "081298765432"}
+    concurrent = await asyncio.gather(*(harness.issue(key="wa-msg-2", **other_citizen) for _ in range(4)))
     assert len({r.json()["id"] for r in concurrent}) == 1
     assert sorted(r.status_code for r in concurrent) == [200, 200, 200, 201]
     assert [e["type"] for e in await outbox_events(harness)] == ["ticket.issued", "ticket.issued"]
@@ -57,8 +59,10 @@ async def test_a_retry_with_the_same_key_returns_the_same_ticket(harness: Harnes
 
 
 async def test_reusing_a_key_for_another_request_is_refused(harness: Harness) -> None:
-    await harness.issue(key="agency-req-7", channel="agency_api")
-    reused = await harness.issue(key="agency-req-7", channel="agency_api", priority="elderly")
+    await harness.issue(key="agency-req-7", channel="agency_api", headers=harness.admin)
+    reused = await harness.issue(
+        key="agency-req-7", channel="agency_api", priority="elderly", headers=harness.admin
+    )
     assert reused.status_code == 422
     assert reused.json()["errors"][0]["field"] == "Idempotency-Key"
     assert "different request" in reused.json()["detail"]
@@ -145,6 +149,7 @@ async def test_a_failure_after_the_ticket_insert_rolls_everything_back(harness: 
             clock=harness.clock,
             seal_phone=harness.ticketing.seal_phone,
             fingerprint=harness.ticketing.fingerprint,
+            hash_phone=harness.ticketing.hash_phone,
         )
     assert (
         await harness.pool.fetchval(

@@ -31,7 +31,9 @@ def _raise_stop(signum: int, _: FrameType | None) -> None:
 def run(state_dir: Path) -> int:
     """Start everything, seed the demo MPP, print the URLs, run until Ctrl-C."""
     started = time.monotonic()
+    # Both set explicitly: a shell that starts us without job control ignores SIGINT.
     signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
     ports = ServicePorts.from_env()
     infra = Infra.from_env(state_dir)
     secrets = DevSecrets.load_or_create(state_dir / "secrets.env")

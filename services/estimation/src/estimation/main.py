@@ -20,8 +20,12 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or Settings()
     clock = clock or SystemClock()
-    policy = EstimationPolicy(default_mean_service_min=settings.default_mean_service_min,
-                              arrival_margin=timedelta(minutes=settings.arrival_margin_min))
+    policy = EstimationPolicy(
+        default_mean_service_min=settings.default_mean_service_min,
+        arrival_margin=timedelta(minutes=settings.arrival_margin_min),
+        arrival_quantile=settings.arrival_quantile,
+        visible_change=timedelta(minutes=settings.visible_change_min),
+    )
     runtime = ServiceRuntime(name=SERVICE, settings=settings, migrations=MIGRATIONS)
     database = PostgresDatabase(lambda: runtime.pool)
     consumer.subscribe(runtime.broker, unit_of_work=database.unit_of_work, policy=policy)
@@ -30,6 +34,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         runtime,
         title="Antre estimation",
         description="Predicts when each waiting ticket will be called (P10/P50/P90), when to arrive, "
-                    "and how accurate those predictions turned out.",
+        "and how accurate those predictions turned out.",
         routers=[router],
     )

@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from notify.adapters.graph_api import GraphApiClient
 from notify.adapters.phone_vault import PhoneVault
 from notify.adapters.postgres import PostgresUnitOfWork
+from notify.adapters.ticketing_api import TicketingClient
+from notify.app.conversation import ActionPolicy
 from notify.app.sender import OutboundSender, SendPolicy
 from notify.app.service import Notify
 from notify.domain.model import Timing
@@ -53,6 +55,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         clock=clock,
         timing=_timing(settings),
         unseal=lambda sealed: unseal(private_key, sealed),
+        site_code=settings.default_site_code,
+        action_policy=ActionPolicy(attempts=settings.action_attempts),
     )
     consumers.register(runtime.broker, notify)
     http_client: list[httpx.AsyncClient] = []
@@ -68,7 +72,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 client, messages_url=settings.graph_messages_url, token=settings.whatsapp_token
             ),
         )
+        notify.ticketing = TicketingClient(client, base_url=settings.ticketing_url)
         rt.spawn(notify.sender.run(), "sender")
+        rt.spawn(notify.run_action_loop(settings.action_poll_seconds), "conversation-actions")
         rt.spawn(notify.run_compose_loop(settings.compose_poll_seconds), "compose-due")
 
     async def stop_background(_: ServiceRuntime) -> None:

@@ -65,6 +65,13 @@ class Settings(ServiceSettings):
         default=24 * 3600, gt=0, description="WhatsApp's customer-service window"
     )
 
+    ticketing_url: str = "http://127.0.0.1:8002"
+    default_site_code: str = Field(
+        default="MPP-KPG", description="the site whose services the WhatsApp menu offers"
+    )
+    action_poll_seconds: float = Field(default=0.5, gt=0, description="how often due conversation actions run")
+    action_attempts: int = Field(default=6, ge=1, description="tries before telling the citizen to try later")
+
     compose_poll_seconds: float = Field(default=1.0, gt=0)
     send_poll_seconds: float = Field(default=0.5, gt=0)
     send_concurrency: int = Field(default=8, ge=1)

@@ -2,6 +2,7 @@
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import httpx
 from antre_contracts import CloudEvent
@@ -12,8 +13,9 @@ from ticketing.adapters.notify_client import NotifyRecipients
 from ticketing.adapters.phone_sealer import NotifyPhoneSealer
 from ticketing.adapters.postgres import PostgresHandoffQueue, PostgresUnitOfWork
 from ticketing.app.handoff import HandoffDelivery
-from ticketing.app.issuing import RequestFingerprint
+from ticketing.app.issuing import IssuingRules, PhoneHash, RequestFingerprint
 from ticketing.app.registry_sync import apply_registry_change
+from ticketing.domain.priority import PriorityPolicy
 from ticketing.settings import Settings
 
 
@@ -24,6 +26,9 @@ class Ticketing:
     clock: Clock
     seal_phone: NotifyPhoneSealer = field(init=False)
     fingerprint: RequestFingerprint = field(init=False)
+    hash_phone: PhoneHash = field(init=False)
+    rules: IssuingRules = field(init=False)
+    policy: PriorityPolicy = field(init=False)
     handoff_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
@@ -31,6 +36,17 @@ class Ticketing:
         # The internal token is a secret this service already holds; reusing it keeps the
         # fingerprint unguessable without one more setting to deploy.
         self.fingerprint = RequestFingerprint(self.settings.internal_token)
+        self.hash_phone = PhoneHash(self.settings.phone_hash_key)
+        self.rules = IssuingRules(
+            enforce_hours=self.settings.enforce_hours,
+            max_waiting_per_phone_per_service=self.settings.max_waiting_per_phone_per_service,
+            max_tickets_per_phone_per_day=self.settings.max_tickets_per_phone_per_day,
+        )
+        self.policy = PriorityPolicy(max_priority_run=self.settings.priority_max_run)
+
+    @property
+    def rejoin_grace(self) -> timedelta:
+        return timedelta(minutes=self.settings.rejoin_grace_minutes)
 
     def uow(self) -> PostgresUnitOfWork:
         return PostgresUnitOfWork(self.runtime.pool)

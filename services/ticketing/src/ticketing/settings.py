@@ -4,7 +4,7 @@ import base64
 import binascii
 
 from antre_platform.settings import ServiceSettings
-from pydantic import field_validator
+from pydantic import Field, field_validator
 
 
 class Settings(ServiceSettings):
@@ -16,10 +16,19 @@ class Settings(ServiceSettings):
     notify_public_key: str = ""
     public_base_url: str = "http://127.0.0.1:8002"
     handoff_poll_seconds: float = 2.0
+    # Refuse tickets outside opening hours; the end-to-end stack turns it off (tests run at any hour).
+    enforce_hours: bool = True
+    rejoin_grace_minutes: int = Field(default=30, ge=0, le=24 * 60)
+    # At most this many priority calls in a row while a regular ticket waits.
+    priority_max_run: int = Field(default=2, ge=1, le=100)
+    # Anti-tout (calo) limits, counted by a keyed hash of the phone number.
+    phone_hash_key: str = "dev-only-phone-hash-key"
+    max_waiting_per_phone_per_service: int = Field(default=1, ge=1)
+    max_tickets_per_phone_per_day: int = Field(default=5, ge=1)
 
     def secret_fields(self) -> tuple[str, ...]:
         # notify_public_key is not secret, but production without it cannot take phone numbers.
-        return ("admin_token", "internal_token", "notify_public_key")
+        return ("admin_token", "internal_token", "notify_public_key", "phone_hash_key")
 
     @field_validator("notify_public_key")
     @classmethod

@@ -28,9 +28,23 @@ from antre_contracts.events import (
 )
 from pydantic import TypeAdapter
 
-from estimation.app.estimates import EstimationPolicy, service_forecast, site_zone, ticket_estimate
-from estimation.app.ports import Prediction, QueueStore, UnitOfWork
+from estimation.app.estimates import (
+    EstimationPolicy,
+    TicketEstimate,
+    head_estimates,
+    service_forecast,
+    site_zone,
+    ticket_estimate,
+)
+from estimation.app.ports import LastEstimate, Prediction, QueueStore, UnitOfWork
 from estimation.app.registry import CounterState, ServiceState, SiteState
+from estimation.domain.learning import (
+    ALL,
+    Measure,
+    calibration_misses,
+    counter_scope,
+    hour_scope,
+)
 from estimation.domain.model import (
     Counter,
     CounterStatus,
@@ -66,6 +80,7 @@ async def handle_event(event: CloudEvent, *, unit_of_work: UnitOfWork, policy: E
 
 # --- registry -----------------------------------------------------------------------
 
+
 async def _registry_changed(event: CloudEvent, store: QueueStore, policy: EstimationPolicy) -> None:
     changed = event.data_as(RegistryChanged)
     if changed.entity == "site":
@@ -83,26 +98,43 @@ async def _site_changed(changed: RegistryChanged, store: QueueStore) -> None:
             await store.save_site(replace(known, active=False))
         return
     state = SiteState.model_validate(changed.state)
-    await store.save_site(Site(id=changed.id, timezone=state.timezone, active=state.active))
+    await store.save_site(
+        Site(
+            id=changed.id,
+            timezone=state.timezone,
+            active=state.active,
+            hours=state.hours,
+            closed_dates=tuple(state.closed_dates),
+        )
+    )
 
 
-async def _service_changed(changed: RegistryChanged, store: QueueStore, policy: EstimationPolicy,
-                           *, at: datetime) -> None:
+async def _service_changed(
+    changed: RegistryChanged, store: QueueStore, policy: EstimationPolicy, *, at: datetime
+) -> None:
     if changed.op == "delete":
         known = await store.service(changed.id)
         if known is not None:
             await store.save_service(replace(known, active=False))
         return
     state = ServiceState.model_validate(changed.state)
-    await store.save_service(Service(id=changed.id, site_id=state.site_id,
-                                     mean_service_min=state.mean_service_min,
-                                     priority_enabled=state.priority_enabled, active=state.active))
+    await store.save_service(
+        Service(
+            id=changed.id,
+            site_id=state.site_id,
+            mean_service_min=state.mean_service_min,
+            priority_enabled=state.priority_enabled,
+            active=state.active,
+            hours=state.hours,
+        )
+    )
     # A new mean changes every wait of the service: tell the waiting hall.
-    await _publish_forecast(store, policy, service_id=changed.id, at=at, site_id=state.site_id)
+    await _queue_changed(store, policy, service_id=changed.id, at=at, site_id=state.site_id)
 
 
-async def _counter_changed(changed: RegistryChanged, store: QueueStore, policy: EstimationPolicy,
-                           *, at: datetime) -> None:
+async def _counter_changed(
+    changed: RegistryChanged, store: QueueStore, policy: EstimationPolicy, *, at: datetime
+) -> None:
     before = await store.counter(changed.id)
     if changed.op == "delete":
         if before is None:
@@ -110,15 +142,22 @@ async def _counter_changed(changed: RegistryChanged, store: QueueStore, policy: 
         after = replace(before, active=False)
     else:
         state = CounterState.model_validate(changed.state)
-        after = Counter(id=changed.id, site_id=state.site_id, service_ids=frozenset(state.service_ids),
-                        status=before.status if before is not None else "closed", active=state.active)
+        after = Counter(
+            id=changed.id,
+            site_id=state.site_id,
+            service_ids=frozenset(state.service_ids),
+            status=before.status if before is not None else "closed",
+            active=state.active,
+        )
     await _save_counter(store, policy, before=before, after=after, at=at)
 
 
 # --- counters -----------------------------------------------------------------------
 
 _COUNTER_STATUS: dict[str, CounterStatus] = {
-    "counter.opened": "open", "counter.paused": "paused", "counter.closed": "closed",
+    "counter.opened": "open",
+    "counter.paused": "paused",
+    "counter.closed": "closed",
 }
 
 
@@ -132,21 +171,31 @@ async def _counter_state_changed(event: CloudEvent, store: QueueStore, policy: E
     await _save_counter(store, policy, before=before, after=after, at=change.at)
 
 
-async def _save_counter(store: QueueStore, policy: EstimationPolicy, *, before: Counter | None,
-                        after: Counter, at: datetime) -> None:
+async def _save_counter(
+    store: QueueStore, policy: EstimationPolicy, *, before: Counter | None, after: Counter, at: datetime
+) -> None:
     await store.save_counter(after)
     for service_id in sorted(services_affected(before, after)):
-        await _publish_forecast(store, policy, service_id=service_id, at=at, site_id=after.site_id)
+        await _queue_changed(store, policy, service_id=service_id, at=at, site_id=after.site_id)
 
 
 # --- tickets ------------------------------------------------------------------------
+
 
 async def _ticket_issued(event: CloudEvent, store: QueueStore, policy: EstimationPolicy) -> None:
     issued = event.data_as(TicketIssued)
     if await store.ticket(issued.ticket_id) is not None:
         return  # already queued by the transfer that created it
-    await _queue_new_ticket(store, policy, ticket_id=issued.ticket_id, site_id=issued.site_id,
-                            service_id=issued.service_id, priority=issued.priority, at=issued.issued_at)
+    await _queue_new_ticket(
+        store,
+        policy,
+        ticket_id=issued.ticket_id,
+        site_id=issued.site_id,
+        service_id=issued.service_id,
+        priority=issued.priority,
+        at=issued.issued_at,
+        travel_minutes=issued.travel_minutes,
+    )
 
 
 async def _counter_called(event: CloudEvent, store: QueueStore, policy: EstimationPolicy) -> None:
@@ -157,6 +206,9 @@ async def _counter_called(event: CloudEvent, store: QueueStore, policy: Estimati
     if ticket is None:
         return
     await store.record_call(ticket.id, called.called_at)
+    if ticket.waiting:
+        await store.learn(ticket.service_id, Measure.CANCEL, [ALL], 0.0)
+        await _learn_calibration(store, ticket, called_at=called.called_at)
     after = ticket.called(counter_id=called.counter_id, at=called.called_at)
     await _update_ticket(store, policy, ticket, after, at=called.called_at)
 
@@ -165,17 +217,27 @@ async def _service_started(event: CloudEvent, store: QueueStore, policy: Estimat
     started = event.data_as(ServiceStarted)
     ticket = await _known_ticket(store, started.ticket_id, event)
     if ticket is not None:
-        await _update_ticket(store, policy, ticket,
-                             ticket.started(counter_id=started.counter_id, at=started.started_at),
-                             at=started.started_at)
+        if ticket.status in ("waiting", "called"):
+            await store.learn(ticket.service_id, Measure.NO_SHOW, [ALL], 0.0)
+        await _update_ticket(
+            store,
+            policy,
+            ticket,
+            ticket.started(counter_id=started.counter_id, at=started.started_at),
+            at=started.started_at,
+        )
 
 
 async def _service_finished(event: CloudEvent, store: QueueStore, policy: EstimationPolicy) -> None:
     finished = event.data_as(ServiceFinished)
     ticket = await _known_ticket(store, finished.ticket_id, event)
     if ticket is not None:
-        await _update_ticket(store, policy, ticket, ticket.finished(at=finished.finished_at),
-                             at=finished.finished_at)
+        await _learn_occupancy(
+            store, ticket, counter_id=finished.counter_id, finished_at=finished.finished_at
+        )
+        await _update_ticket(
+            store, policy, ticket, ticket.finished(at=finished.finished_at), at=finished.finished_at
+        )
 
 
 async def _ticket_closed(event: CloudEvent, store: QueueStore, policy: EstimationPolicy) -> None:
@@ -187,7 +249,65 @@ async def _ticket_closed(event: CloudEvent, store: QueueStore, policy: Estimatio
         closed, status = event.data_as(TicketCancelled), "cancelled"
     ticket = await _known_ticket(store, closed.ticket_id, event)
     if ticket is not None:
+        await _learn_closing(store, ticket, status, at=closed.at)
         await _update_ticket(store, policy, ticket, ticket.closed(status, at=closed.at), at=closed.at)
+
+
+# --- learning -----------------------------------------------------------------------
+
+
+async def _learn_occupancy(
+    store: QueueStore, ticket: Ticket, *, counter_id: UUID, finished_at: datetime
+) -> None:
+    """How long the citizen held the counter, from the first call (or the start) to the finish."""
+    began = ticket.called_at or ticket.started_at
+    if began is None or finished_at <= began:
+        return
+    zone = await site_zone(store, ticket.site_id)
+    minutes = (finished_at - began).total_seconds() / 60
+    await store.learn(
+        ticket.service_id,
+        Measure.OCCUPANCY,
+        [ALL, counter_scope(counter_id), hour_scope(began.astimezone(zone).hour)],
+        minutes,
+    )
+
+
+async def _learn_calibration(store: QueueStore, ticket: Ticket, *, called_at: datetime) -> None:
+    """Whether the first call fell beyond the band promised at issue, late or early."""
+    prediction = await store.prediction(ticket.id)
+    if prediction is None:
+        return
+    call, at = prediction.estimate, prediction.predicted_at
+    misses = calibration_misses(
+        actual_min=_minutes_between(called_at, at),
+        p10_min=_minutes_between(call.call_p10, at),
+        p50_min=_minutes_between(call.call_p50, at),
+        p90_min=_minutes_between(call.call_p90, at),
+        upper=prediction.upper_stretch,
+        lower=prediction.lower_stretch,
+    )
+    if misses is not None:
+        late, early = misses
+        await store.learn(ticket.service_id, Measure.LATE, [ALL], late)
+        await store.learn(ticket.service_id, Measure.EARLY, [ALL], early)
+
+
+def _minutes_between(later: datetime, earlier: datetime) -> float:
+    return (later - earlier).total_seconds() / 60
+
+
+async def _learn_closing(store: QueueStore, ticket: Ticket, status: TicketStatus, *, at: datetime) -> None:
+    if status == "no_show" and ticket.called_at is not None:
+        await store.learn(ticket.service_id, Measure.NO_SHOW, [ALL], 1.0)
+        await store.learn(
+            ticket.service_id,
+            Measure.NO_SHOW_DELAY,
+            [ALL],
+            max((at - ticket.called_at).total_seconds() / 60, 0.0),
+        )
+    elif status == "cancelled" and ticket.waiting:
+        await store.learn(ticket.service_id, Measure.CANCEL, [ALL], 1.0)
 
 
 async def _ticket_transferred(event: CloudEvent, store: QueueStore, policy: EstimationPolicy) -> None:
@@ -199,9 +319,15 @@ async def _ticket_transferred(event: CloudEvent, store: QueueStore, policy: Esti
         return  # its ticket.issued came first
     site_id = old.site_id if old is not None else _site_of(event)
     # Assumed: the new ticket joins the back of its class in the new service at transfer time.
-    await _queue_new_ticket(store, policy, ticket_id=moved.new_ticket_id, site_id=site_id,
-                            service_id=moved.to_service_id,
-                            priority=old.priority if old is not None else "regular", at=moved.at)
+    await _queue_new_ticket(
+        store,
+        policy,
+        ticket_id=moved.new_ticket_id,
+        site_id=site_id,
+        service_id=moved.to_service_id,
+        priority=old.priority if old is not None else "regular",
+        at=moved.at,
+    )
 
 
 def _site_of(event: CloudEvent) -> UUID:
@@ -217,53 +343,132 @@ async def _known_ticket(store: QueueStore, ticket_id: UUID, event: CloudEvent) -
     return ticket
 
 
-async def _queue_new_ticket(store: QueueStore, policy: EstimationPolicy, *, ticket_id: UUID, site_id: UUID,
-                            service_id: UUID, priority: str, at: datetime) -> None:
+async def _queue_new_ticket(
+    store: QueueStore,
+    policy: EstimationPolicy,
+    *,
+    ticket_id: UUID,
+    site_id: UUID,
+    service_id: UUID,
+    priority: str,
+    at: datetime,
+    travel_minutes: int | None = None,
+) -> None:
     """Queue a ticket, record and publish its estimate, and publish its service's new forecast."""
     service = await store.service(service_id)
     rank = queue_rank(priority, priority_enabled=service.priority_enabled if service is not None else True)
-    ticket = Ticket(id=ticket_id, site_id=site_id, service_id=service_id, priority=priority,
-                    queue_rank=rank, issued_at=at)
+    ticket = Ticket(
+        id=ticket_id,
+        site_id=site_id,
+        service_id=service_id,
+        priority=priority,
+        queue_rank=rank,
+        issued_at=at,
+        travel_minutes=travel_minutes,
+    )
     await store.save_ticket(ticket)
     estimate = await ticket_estimate(store, policy, ticket=ticket, at=at)
-    await store.record_prediction(Prediction(
-        ticket_id=ticket.id, service_id=service_id, site_id=site_id, predicted_at=at,
-        open_counters=estimate.open_counters, mean_service_min=estimate.mean_service_min,
-        estimate=estimate.call,
-    ))
-    zone = await site_zone(store, site_id)
-    call = estimate.call
-    await store.emit(new_event(
-        type="ticket.estimated", source=SOURCE, site_id=site_id, subject=ticket.id, time=at,
-        data=TicketEstimated(
-            ticket_id=ticket.id, service_id=service_id, at=at.astimezone(zone), position=call.position,
-            call_p10=call.call_p10.astimezone(zone), call_p50=call.call_p50.astimezone(zone),
-            call_p90=call.call_p90.astimezone(zone), arrive_by=call.arrive_by.astimezone(zone),
-        ),
-    ))
+    await store.record_prediction(
+        Prediction(
+            ticket_id=ticket.id,
+            service_id=service_id,
+            site_id=site_id,
+            predicted_at=at,
+            open_counters=estimate.open_counters,
+            mean_service_min=estimate.mean_service_min,
+            estimate=estimate.call,
+            upper_stretch=estimate.upper_stretch,
+            lower_stretch=estimate.lower_stretch,
+        )
+    )
+    await _publish_estimate(store, estimate)
+    await _queue_changed(store, policy, service_id=service_id, at=at, site_id=site_id)
+
+
+async def _publish_estimate(store: QueueStore, estimate: TicketEstimate) -> None:
+    ticket, call, at = estimate.ticket, estimate.call, estimate.at
+    zone = await site_zone(store, ticket.site_id)
+    await store.save_last_estimate(
+        LastEstimate(ticket_id=ticket.id, call_p50=call.call_p50, arrive_by=call.arrive_by)
+    )
+    await store.emit(
+        new_event(
+            type="ticket.estimated",
+            source=SOURCE,
+            site_id=ticket.site_id,
+            subject=ticket.id,
+            time=at,
+            data=TicketEstimated(
+                ticket_id=ticket.id,
+                service_id=ticket.service_id,
+                at=at.astimezone(zone),
+                position=call.position,
+                call_p10=call.call_p10.astimezone(zone),
+                call_p50=call.call_p50.astimezone(zone),
+                call_p90=call.call_p90.astimezone(zone),
+                arrive_by=call.arrive_by.astimezone(zone),
+            ),
+        )
+    )
+
+
+async def _queue_changed(
+    store: QueueStore, policy: EstimationPolicy, *, service_id: UUID, at: datetime, site_id: UUID
+) -> None:
+    """A service's queue changed: publish its forecast, and re-send the estimates that moved visibly.
+
+    Only the first ``policy.recheck_head`` waiting tickets are re-estimated, so the work and the
+    events per incoming event stay bounded however long the queue is. Further back, a change of
+    pace moves every ticket alike and the forecast carries it; each ticket is re-checked once it
+    reaches the head.
+    """
     await _publish_forecast(store, policy, service_id=service_id, at=at, site_id=site_id)
+    head = await store.waiting_head(service_id, policy.recheck_head)
+    for estimate in await head_estimates(store, policy, tickets=head, at=at):
+        last = await store.last_estimate(estimate.ticket.id)
+        if last is None or _visibly_moved(last, estimate, policy):
+            await _publish_estimate(store, estimate)
 
 
-async def _update_ticket(store: QueueStore, policy: EstimationPolicy, before: Ticket, after: Ticket,
-                         *, at: datetime) -> None:
+def _visibly_moved(last: LastEstimate, estimate: TicketEstimate, policy: EstimationPolicy) -> bool:
+    return (
+        abs(estimate.call.call_p50 - last.call_p50) >= policy.visible_change
+        or abs(estimate.call.arrive_by - last.arrive_by) >= policy.visible_change
+    )
+
+
+async def _update_ticket(
+    store: QueueStore, policy: EstimationPolicy, before: Ticket, after: Ticket, *, at: datetime
+) -> None:
     await store.save_ticket(after)
     if before.waiting and not after.waiting:
-        await _publish_forecast(store, policy, service_id=after.service_id, at=at, site_id=after.site_id)
+        await _queue_changed(store, policy, service_id=after.service_id, at=at, site_id=after.site_id)
 
 
-async def _publish_forecast(store: QueueStore, policy: EstimationPolicy, *, service_id: UUID,
-                            at: datetime, site_id: UUID) -> None:
+async def _publish_forecast(
+    store: QueueStore, policy: EstimationPolicy, *, service_id: UUID, at: datetime, site_id: UUID
+) -> None:
     forecast = await service_forecast(store, policy, service_id=service_id, at=at, site_id=site_id)
     site_id = forecast.site_id or site_id
     zone = await site_zone(store, site_id)
-    await store.emit(new_event(
-        type="queue.forecast", source=SOURCE, site_id=site_id, subject=service_id, time=at,
-        data=QueueForecast(
-            service_id=service_id, at=at.astimezone(zone), waiting=forecast.waiting,
-            open_counters=forecast.open_counters, wait_p10=forecast.band.p10,
-            wait_p50=forecast.band.p50, wait_p90=forecast.band.p90,
-        ),
-    ))
+    await store.emit(
+        new_event(
+            type="queue.forecast",
+            source=SOURCE,
+            site_id=site_id,
+            subject=service_id,
+            time=at,
+            data=QueueForecast(
+                service_id=service_id,
+                at=at.astimezone(zone),
+                waiting=forecast.waiting,
+                open_counters=forecast.open_counters,
+                wait_p10=forecast.band.p10,
+                wait_p50=forecast.band.p50,
+                wait_p90=forecast.band.p90,
+            ),
+        )
+    )
 
 
 _APPLY: dict[str, Apply] = {

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from antre_contracts import CloudEvent
 
+from estimation.domain.learning import Measure, ServiceLearning
 from estimation.domain.model import Counter, Service, Site, Ticket
 from estimation.domain.predictor import CallEstimate
 
@@ -24,11 +25,25 @@ class Prediction:
     open_counters: int
     mean_service_min: float
     estimate: CallEstimate
+    # The stretch of the band's upper and lower halves in force then: the model's own band is
+    # recovered from them when the call comes (calibration must not feed on its own output).
+    upper_stretch: float = 1.0
+    lower_stretch: float = 1.0
+
+
+@dataclass(frozen=True)
+class LastEstimate:
+    """The last ``ticket.estimated`` sent for a ticket: the next is sent only if it moved visibly."""
+
+    ticket_id: UUID
+    call_p50: datetime
+    arrive_by: datetime
 
 
 @dataclass(frozen=True)
 class ServiceAccuracy:
     service_id: UUID
+    day: str
     predictions: int
     called: int
     mae_minutes: float
@@ -57,8 +72,38 @@ class QueueStore(Protocol):
         ...
 
     async def waiting_count(self, service_id: UUID) -> int: ...
+
+    async def waiting_head(self, service_id: UUID, limit: int) -> list[Ticket]:
+        """The first ``limit`` waiting tickets of a service, in queue order."""
+        ...
+
+    async def last_estimate(self, ticket_id: UUID) -> LastEstimate | None: ...
+    async def save_last_estimate(self, last: LastEstimate) -> None: ...
     async def open_counters(self, service_id: UUID) -> int: ...
+
+    async def open_counters_of(self, service_id: UUID) -> list[Counter]:
+        """The counters open now that call this service's tickets, ordered by id."""
+        ...
+
+    async def registered_counters(self, service_id: UUID) -> int:
+        """Active counters that serve this service, open or not."""
+        ...
+
+    async def busy_counters(self, counter_ids: list[UUID]) -> set[UUID]:
+        """Of ``counter_ids``, those with a ticket called or in service."""
+        ...
+
+    async def learning(self, service_id: UUID) -> ServiceLearning: ...
+
+    async def learn(self, service_id: UUID, measure: Measure, scopes: list[str], value: float) -> None:
+        """Add one observation of ``measure`` to each of ``scopes`` of the service."""
+        ...
+
     async def record_prediction(self, prediction: Prediction) -> None: ...
+
+    async def prediction(self, ticket_id: UUID) -> Prediction | None:
+        """What the ticket was promised at issue, if it was."""
+        ...
 
     async def record_call(self, ticket_id: UUID, called_at: datetime) -> None:
         """The actual first call of a predicted ticket; later calls keep the first."""
@@ -75,5 +120,5 @@ UnitOfWork = Callable[[], AbstractAsyncContextManager[QueueStore]]
 
 class AccuracyReader(Protocol):
     async def accuracy(self) -> list[ServiceAccuracy]:
-        """Per service with at least one called ticket, ordered by service id."""
+        """Per service and local day with at least one called ticket, ordered by service and day."""
         ...

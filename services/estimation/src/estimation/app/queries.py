@@ -27,21 +27,27 @@ _WHY_NOT_WAITING: dict[TicketStatus, str] = {
 
 class UnknownTicket(LookupError):
     def __init__(self, ticket_id: UUID) -> None:
-        super().__init__(f"No ticket {ticket_id} is known to the estimation service; check the id, "
-                         "or retry in a moment if it was issued just now.")
+        super().__init__(
+            f"No ticket {ticket_id} is known to the estimation service; check the id, "
+            "or retry in a moment if it was issued just now."
+        )
 
 
 class TicketNotWaiting(LookupError):
     def __init__(self, ticket_id: UUID, status: TicketStatus) -> None:
-        super().__init__(f"Ticket {ticket_id} is no longer waiting: {_WHY_NOT_WAITING[status]}. "
-                         "Estimates exist only for waiting tickets.")
+        super().__init__(
+            f"Ticket {ticket_id} is no longer waiting: {_WHY_NOT_WAITING[status]}. "
+            "Estimates exist only for waiting tickets."
+        )
         self.status = status
 
 
 class UnknownService(LookupError):
     def __init__(self, service_id: UUID) -> None:
-        super().__init__(f"No service {service_id} is known to the estimation service; check the id "
-                         "against the registry (GET /v1/services on the registry).")
+        super().__init__(
+            f"No service {service_id} is known to the estimation service; check the id "
+            "against the registry (GET /v1/services on the registry)."
+        )
 
 
 @dataclass(frozen=True)
@@ -55,8 +61,9 @@ class CurrentEstimate:
     computed_at: datetime
 
 
-async def current_estimate(store: QueueStore, policy: EstimationPolicy, *, ticket_id: UUID,
-                           now: datetime) -> CurrentEstimate:
+async def current_estimate(
+    store: QueueStore, policy: EstimationPolicy, *, ticket_id: UUID, now: datetime
+) -> CurrentEstimate:
     """The call band of a waiting ticket, as of ``now``, in its site's local time."""
     ticket = await store.ticket(ticket_id)
     if ticket is None:
@@ -66,19 +73,29 @@ async def current_estimate(store: QueueStore, policy: EstimationPolicy, *, ticke
     call = (await ticket_estimate(store, policy, ticket=ticket, at=now)).call
     zone = await site_zone(store, ticket.site_id)
     return CurrentEstimate(
-        ticket_id=ticket.id, position=call.position, call_p10=call.call_p10.astimezone(zone),
-        call_p50=call.call_p50.astimezone(zone), call_p90=call.call_p90.astimezone(zone),
-        arrive_by=call.arrive_by.astimezone(zone), computed_at=now.astimezone(zone),
+        ticket_id=ticket.id,
+        position=call.position,
+        call_p10=call.call_p10.astimezone(zone),
+        call_p50=call.call_p50.astimezone(zone),
+        call_p90=call.call_p90.astimezone(zone),
+        arrive_by=call.arrive_by.astimezone(zone),
+        computed_at=now.astimezone(zone),
     )
 
 
-async def current_forecast(store: QueueStore, policy: EstimationPolicy, *, service_id: UUID,
-                           now: datetime) -> ServiceForecast:
+async def current_forecast(
+    store: QueueStore, policy: EstimationPolicy, *, service_id: UUID, now: datetime
+) -> ServiceForecast:
     """The wait of a ticket taken ``now`` in this service, in its site's local time."""
     forecast = await service_forecast(store, policy, service_id=service_id, at=now)
     if forecast.site_id is None and forecast.waiting == 0:
         raise UnknownService(service_id)
     zone = await site_zone(store, forecast.site_id)
-    return ServiceForecast(service_id=forecast.service_id, site_id=forecast.site_id,
-                           at=now.astimezone(zone), waiting=forecast.waiting,
-                           open_counters=forecast.open_counters, band=forecast.band)
+    return ServiceForecast(
+        service_id=forecast.service_id,
+        site_id=forecast.site_id,
+        at=now.astimezone(zone),
+        waiting=forecast.waiting,
+        open_counters=forecast.open_counters,
+        band=forecast.band,
+    )

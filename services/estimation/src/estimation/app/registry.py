@@ -1,5 +1,6 @@
 """The parts of the registry's entities (``registry.changed`` ``state``) that estimation uses."""
 
+from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -14,6 +15,8 @@ class SiteState(_RegistryState):
     id: UUID
     timezone: str = Field(examples=["Asia/Makassar"])
     active: bool = True
+    hours: dict[str, Any] | None = None
+    closed_dates: list[str] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -31,6 +34,7 @@ class ServiceState(_RegistryState):
     mean_service_min: float = Field(gt=0)
     priority_enabled: bool = True
     active: bool = True
+    hours: dict[str, Any] | None = None
 
 
 class CounterState(_RegistryState):

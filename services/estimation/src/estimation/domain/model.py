@@ -6,7 +6,7 @@ plus the observed times (call, start, finish) that the learning pass will fit.
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 CounterStatus = Literal["open", "paused", "closed"]
@@ -29,6 +29,9 @@ class Site:
     id: UUID
     timezone: str
     active: bool = True
+    # The registry's weekly hours {"mon": [["08:00", "12:00"], ["13:00", "15:00"]]} and closed days.
+    hours: dict[str, Any] | None = None
+    closed_dates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,8 @@ class Service:
     mean_service_min: float
     priority_enabled: bool = True
     active: bool = True
+    # Its own hours when they differ from the site's (null: the site's).
+    hours: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,7 @@ class Ticket:
     started_at: datetime | None = None
     finished_at: datetime | None = None
     closed_at: datetime | None = None
+    travel_minutes: int | None = None
 
     @property
     def waiting(self) -> bool:

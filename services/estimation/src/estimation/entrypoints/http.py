@@ -42,6 +42,7 @@ class ServiceForecastPublic(BaseModel):
 
 class ServiceAccuracyPublic(BaseModel):
     service_id: UUID
+    day: str = Field(description="the site's local calendar day of the predictions, YYYY-MM-DD")
     predictions: int = Field(description="tickets that got an estimate when they joined the queue")
     called: int = Field(description="of those, tickets called so far")
     mae_minutes: float = Field(description="mean absolute error of call_p50 against the actual call")
@@ -54,8 +55,9 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 }
 
 
-def build_router(*, snapshot: UnitOfWork, accuracy: AccuracyReader, clock: Clock,
-                 policy: EstimationPolicy) -> APIRouter:
+def build_router(
+    *, snapshot: UnitOfWork, accuracy: AccuracyReader, clock: Clock, policy: EstimationPolicy
+) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["estimates"])
 
     @router.get("/tickets/{ticket_id}/estimate", responses=_NOT_FOUND)
@@ -67,8 +69,12 @@ def build_router(*, snapshot: UnitOfWork, accuracy: AccuracyReader, clock: Clock
         except (UnknownTicket, TicketNotWaiting) as exc:
             raise Problem(404, str(exc)) from exc
         return TicketEstimatePublic(
-            ticket_id=estimate.ticket_id, position=estimate.position, call_p10=estimate.call_p10,
-            call_p50=estimate.call_p50, call_p90=estimate.call_p90, arrive_by=estimate.arrive_by,
+            ticket_id=estimate.ticket_id,
+            position=estimate.position,
+            call_p10=estimate.call_p10,
+            call_p50=estimate.call_p50,
+            call_p90=estimate.call_p90,
+            arrive_by=estimate.arrive_by,
             computed_at=estimate.computed_at,
         )
 
@@ -81,14 +87,18 @@ def build_router(*, snapshot: UnitOfWork, accuracy: AccuracyReader, clock: Clock
         except UnknownService as exc:
             raise Problem(404, str(exc)) from exc
         return ServiceForecastPublic(
-            service_id=forecast.service_id, waiting=forecast.waiting, open_counters=forecast.open_counters,
-            wait_p10=forecast.band.p10, wait_p50=forecast.band.p50, wait_p90=forecast.band.p90,
+            service_id=forecast.service_id,
+            waiting=forecast.waiting,
+            open_counters=forecast.open_counters,
+            wait_p10=forecast.band.p10,
+            wait_p50=forecast.band.p50,
+            wait_p90=forecast.band.p90,
             computed_at=forecast.at,
         )
 
     @router.get("/accuracy")
     async def get_accuracy() -> list[ServiceAccuracyPublic]:
-        """Predicted against actual first-call times, per service with at least one call."""
+        """Predicted against actual first-call times, per service and local day with at least one call."""
         return [ServiceAccuracyPublic(**vars(row)) for row in await accuracy.accuracy()]
 
     return router

@@ -7,6 +7,7 @@ failures are worth retrying; any other 4xx will fail the same way again.
 """
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -45,6 +46,16 @@ def _error_of(response: httpx.Response) -> tuple[int | None, str]:
     return (code if isinstance(code, int) else None), title
 
 
+def interactive_message(to_wa_id: str, interactive: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": to_wa_id,
+        "type": "interactive",
+        "interactive": dict(interactive),
+    }
+
+
 class GraphApiClient:
     def __init__(self, http: httpx.AsyncClient, *, messages_url: str, token: str) -> None:
         self._http = http
@@ -53,11 +64,28 @@ class GraphApiClient:
 
     async def send_text(self, *, to_wa_id: str, body: str) -> str:
         """Send one text message; returns its wamid or raises a SendError."""
+        return await self._send(text_message(to_wa_id, body))
+
+    async def send_interactive(self, *, to_wa_id: str, interactive: Mapping[str, Any]) -> str:
+        """Send one list or reply-buttons message; returns its wamid or raises a SendError."""
+        return await self._send(interactive_message(to_wa_id, interactive))
+
+    async def send_template(self, *, to_wa_id: str, template: Mapping[str, Any]) -> str:
+        """Send one approved template; returns its wamid or raises a SendError."""
+        return await self._send(
+            {
+                "messaging_product": "whatsapp",
+                "recipient_type": "individual",
+                "to": to_wa_id,
+                "type": "template",
+                "template": dict(template),
+            }
+        )
+
+    async def _send(self, payload: dict[str, Any]) -> str:
         try:
             response = await self._http.post(
-                self._url,
-                json=text_message(to_wa_id, body),
-                headers={"Authorization": f"Bearer {self._token}"},
+                self._url, json=payload, headers={"Authorization": f"Bearer {self._token}"}
             )
         except httpx.HTTPError as exc:
             raise TransientSendError(status=None, code=None, title=f"network: {type(exc).__name__}") from exc

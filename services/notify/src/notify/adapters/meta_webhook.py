@@ -63,15 +63,47 @@ def _inbound(item: Mapping[str, Any], received_at: datetime) -> InboundMessage |
         phone = PhoneNumber.parse(sender)
     except InvalidPhoneNumber:
         return None
-    text = item.get("text")
-    body = text.get("body") if isinstance(text, Mapping) else None
+    kind, body, reply_id = _content(item, kind)
     return InboundMessage(
         wamid=wamid,
         sender=phone,
         kind=kind,
         sent_at=_timestamp(item.get("timestamp"), received_at),
-        text=body if isinstance(body, str) else None,
+        text=body,
+        reply_id=reply_id,
     )
+
+
+def _content(item: Mapping[str, Any], kind: str) -> tuple[str, str | None, str | None]:
+    """(kind, text, reply id): a typed text, a tapped list row or reply button
+    (``interactive``), or a template's quick-reply button (``button``); other types keep
+    their kind and carry no text."""
+    if kind == "text":
+        text = item.get("text")
+        body = text.get("body") if isinstance(text, Mapping) else None
+        return kind, (body if isinstance(body, str) else None), None
+    if kind == "interactive":
+        interactive = item.get("interactive")
+        if isinstance(interactive, Mapping):
+            reply_kind = interactive.get("type")
+            reply = interactive.get(reply_kind) if isinstance(reply_kind, str) else None
+            if reply_kind in ("button_reply", "list_reply") and isinstance(reply, Mapping):
+                reply_id, title = reply.get("id"), reply.get("title")
+                return (
+                    str(reply_kind),
+                    title if isinstance(title, str) else None,
+                    reply_id if isinstance(reply_id, str) else None,
+                )
+    if kind == "button":
+        button = item.get("button")
+        if isinstance(button, Mapping):
+            payload, text = button.get("payload"), button.get("text")
+            return (
+                "button_reply",
+                text if isinstance(text, str) else None,
+                payload if isinstance(payload, str) else None,
+            )
+    return kind, None, None
 
 
 def _status(item: Mapping[str, Any], received_at: datetime) -> StatusUpdate | None:

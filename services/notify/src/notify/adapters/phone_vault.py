@@ -39,5 +39,14 @@ class PhoneVault:
         nonce, ciphertext = blob[:_NONCE_BYTES], blob[_NONCE_BYTES:]
         return PhoneNumber(self._aead.decrypt(nonce, ciphertext, row.encode()).decode())
 
+    def seal_text(self, text: str, *, row: str) -> bytes:
+        """Another secret a citizen owns (a ticket's access token), encrypted the same way."""
+        nonce = os.urandom(_NONCE_BYTES)
+        return nonce + self._aead.encrypt(nonce, text.encode(), row.encode())
+
+    def open_text(self, blob: bytes, *, row: str) -> str:
+        nonce, ciphertext = blob[:_NONCE_BYTES], blob[_NONCE_BYTES:]
+        return self._aead.decrypt(nonce, ciphertext, row.encode()).decode()
+
     def lookup_hash(self, phone: PhoneNumber) -> bytes:
         return hmac.new(self._lookup_key, phone.e164.encode(), hashlib.sha256).digest()

@@ -35,6 +35,8 @@ from notify.domain.model import (
     StatusUpdate,
     Ticket,
 )
+from notify.domain.conversation import CatalogService, ConversationState
+from notify.domain.phone import PhoneNumber
 from notify.domain.texts import Eta, Locale
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,14 @@ def _outbound_row(message_id: UUID) -> str:
 
 def _inbound_row(wamid: str) -> str:
     return f"inbound:{wamid}"
+
+
+def _action_row(wamid: str) -> str:
+    return f"action:{wamid}"
+
+
+def _token_row(ticket_id: UUID) -> str:
+    return f"access-token:{ticket_id}"
 
 
 def _strings(value: object) -> tuple[str, ...]:
@@ -285,7 +295,10 @@ class PostgresStore:
     # Outbound messages ------------------------------------------------------------------
 
     async def add_outbound(self, draft: OutboundDraft, *, now: datetime) -> UUID | None:
-        """Store a message for its cause; None if that cause already has one."""
+        """Store a message for its cause; None if that cause already has one, or if the
+        citizen opted out (BERHENTI): then nothing is sent, of any kind."""
+        if await self.opted_out(draft.to):
+            return None
         message_id = uuid.uuid4()
         trace_context: dict[str, str] = {}
         propagate.inject(trace_context)
@@ -299,8 +312,8 @@ class PostgresStore:
         inserted = await self._conn.fetchval(
             """INSERT INTO outbound_messages
                  (id, cause_key, kind, ticket_id, site_id, locale, body, phone, phone_hash,
-                  next_attempt_at, expires_at, created_at, trace_context)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $12::jsonb)
+                  next_attempt_at, expires_at, created_at, trace_context, interactive, template)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $12::jsonb, $13::jsonb, $14::jsonb)
                ON CONFLICT (cause_key) DO NOTHING RETURNING true""",
             message_id,
             draft.cause_key,
@@ -314,6 +327,8 @@ class PostgresStore:
             now,
             draft.expires_at,
             json.dumps(trace_context),
+            json.dumps(draft.interactive) if draft.interactive is not None else None,
+            json.dumps(draft.template) if draft.template is not None else None,
         )
         return message_id if inserted else None
 
@@ -332,22 +347,35 @@ class PostgresStore:
             wamid=row["wamid"],
             delivery_status=cast(DeliveryStatus | None, row["delivery_status"]),
             trace_context=json.loads(row["trace_context"]) if row["trace_context"] else {},
+            interactive=json.loads(row["interactive"]) if row["interactive"] else None,
+            template=json.loads(row["template"]) if row["template"] else None,
+            in_window=bool(row.get("in_window", True)),
         )
 
-    async def claim_due(self, *, now: datetime, lease: timedelta, limit: int) -> list[OutboundMessage]:
+    async def claim_due(
+        self, *, now: datetime, lease: timedelta, limit: int, window: timedelta = timedelta(hours=24)
+    ) -> list[OutboundMessage]:
         """Take due messages for sending. A 'sending' row whose lease ran out was claimed by a
         process that died mid-send: it is due again (the one case that can resend)."""
         rows = await self._conn.fetch(
             """UPDATE outbound_messages SET status = 'sending', lease_until = $2
                WHERE id IN (
                  SELECT id FROM outbound_messages
-                 WHERE (status = 'pending' AND next_attempt_at <= $1)
-                    OR (status = 'sending' AND lease_until <= $1)
+                 WHERE ((status = 'pending' AND next_attempt_at <= $1)
+                    OR (status = 'sending' AND lease_until <= $1))
+                   -- One citizen's messages go out in order: not before the earlier ones left.
+                   AND NOT EXISTS (SELECT 1 FROM outbound_messages earlier
+                                   WHERE earlier.phone_hash = outbound_messages.phone_hash
+                                     AND earlier.seq < outbound_messages.seq
+                                     AND earlier.status IN ('pending', 'sending'))
                  ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-               RETURNING *""",
+               RETURNING *, EXISTS (SELECT 1 FROM conversations c
+                                    WHERE c.phone_hash = outbound_messages.phone_hash
+                                      AND c.last_inbound_at > $1 - $4::interval) AS in_window""",
             now,
             now + lease,
             limit,
+            window,
         )
         return [self._outbound(row) for row in rows]
 
@@ -407,6 +435,195 @@ class PostgresStore:
             ticket_id,
         )
         return [dict(row) for row in rows]
+
+    # Conversation -------------------------------------------------------------------------
+
+    async def conversation(self, phone: PhoneNumber) -> ConversationState:
+        row = await self._conn.fetchrow(
+            "SELECT locale, opted_out, survey_ticket_id FROM conversations WHERE phone_hash = $1 FOR UPDATE",
+            self._vault.lookup_hash(phone),
+        )
+        if row is None:
+            return ConversationState()
+        return ConversationState(
+            locale=cast(Locale, row["locale"]),
+            opted_out=row["opted_out"],
+            survey_ticket_id=row["survey_ticket_id"],
+        )
+
+    async def save_conversation(
+        self, phone: PhoneNumber, state: ConversationState, *, now: datetime, inbound_at: datetime | None = None
+    ) -> None:
+        await self._conn.execute(
+            """INSERT INTO conversations (phone_hash, locale, opted_out, survey_ticket_id, last_inbound_at, updated_at)
+               VALUES ($1, $2, $3, $4, $5, $6)
+               ON CONFLICT (phone_hash) DO UPDATE SET
+                 locale = EXCLUDED.locale, opted_out = EXCLUDED.opted_out,
+                 survey_ticket_id = EXCLUDED.survey_ticket_id, updated_at = EXCLUDED.updated_at,
+                 last_inbound_at = GREATEST(conversations.last_inbound_at, EXCLUDED.last_inbound_at)""",
+            self._vault.lookup_hash(phone),
+            state.locale,
+            state.opted_out,
+            state.survey_ticket_id,
+            inbound_at,
+            now,
+        )
+
+    async def opted_out(self, phone: PhoneNumber) -> bool:
+        return bool(
+            await self._conn.fetchval(
+                "SELECT opted_out FROM conversations WHERE phone_hash = $1", self._vault.lookup_hash(phone)
+            )
+        )
+
+    async def withdraw_unsent(self, phone: PhoneNumber) -> int:
+        """Opt-out: messages not yet handed to WhatsApp never go (a send in flight may)."""
+        result = await self._conn.execute(
+            """UPDATE outbound_messages SET status = 'expired', lease_until = NULL
+               WHERE phone_hash = $1 AND status = 'pending'""",
+            self._vault.lookup_hash(phone),
+        )
+        return int(result.split()[-1])
+
+    async def site_by_code(self, code: str) -> UUID | None:
+        return cast(
+            UUID | None,
+            await self._conn.fetchval(
+                """SELECT id FROM registry_entities
+                   WHERE entity = 'site' AND NOT deleted AND state->>'code' = $1""",
+                code,
+            ),
+        )
+
+    async def catalog(self, site_id: UUID) -> tuple[CatalogService, ...]:
+        """The site's active services with their agency's name and latest expected wait."""
+        rows = await self._conn.fetch(
+            """SELECT s.id, s.state AS service, a.state AS agency, f.wait_p50
+               FROM registry_entities s
+               LEFT JOIN registry_entities a
+                 ON a.entity = 'agency' AND a.id = (s.state->>'agency_id')::uuid
+               LEFT JOIN forecasts f ON f.service_id = s.id
+               WHERE s.entity = 'service' AND NOT s.deleted
+                 AND s.state->>'site_id' = $1::text
+                 AND COALESCE((s.state->>'active')::boolean, true)""",
+            str(site_id),
+        )
+        services = []
+        for row in rows:
+            service = json.loads(row["service"])
+            agency = json.loads(row["agency"]) if row["agency"] else {}
+            services.append(
+                CatalogService(
+                    service_id=row["id"],
+                    agency_name=str(agency.get("name") or agency.get("code") or "-"),
+                    name_id=str(service.get("name_id") or service.get("code") or "-"),
+                    name_en=service.get("name_en"),
+                    documents_id=_strings(service.get("documents_id")),
+                    documents_en=_strings(service.get("documents_en")),
+                    wait_p50_min=row["wait_p50"],
+                )
+            )
+        return tuple(services)
+
+    async def save_forecast(
+        self, *, service_id: UUID, waiting: int, open_counters: int, wait_p50: float, wait_p90: float, at: datetime
+    ) -> None:
+        await self._conn.execute(
+            """INSERT INTO forecasts (service_id, waiting, open_counters, wait_p50, wait_p90, at)
+               VALUES ($1, $2, $3, $4, $5, $6)
+               ON CONFLICT (service_id) DO UPDATE SET
+                 waiting = EXCLUDED.waiting, open_counters = EXCLUDED.open_counters,
+                 wait_p50 = EXCLUDED.wait_p50, wait_p90 = EXCLUDED.wait_p90, at = EXCLUDED.at
+               WHERE forecasts.at <= EXCLUDED.at""",
+            service_id,
+            waiting,
+            open_counters,
+            wait_p50,
+            wait_p90,
+            at,
+        )
+
+    async def add_action(
+        self, *, wamid: str, phone: PhoneNumber, action: dict[str, Any], locale: Locale, now: datetime
+    ) -> None:
+        await self._conn.execute(
+            """INSERT INTO conversation_actions (wamid, phone, phone_hash, action, locale, next_attempt_at, created_at)
+               VALUES ($1, $2, $3, $4::jsonb, $5, $6, $6) ON CONFLICT (wamid) DO NOTHING""",
+            wamid,
+            self._vault.encrypt(phone, row=_action_row(wamid)),
+            self._vault.lookup_hash(phone),
+            json.dumps(action),
+            locale,
+            now,
+        )
+
+    async def claim_actions(
+        self, *, now: datetime, lease: timedelta, limit: int
+    ) -> list[tuple[str, PhoneNumber, dict[str, Any], Locale, int]]:
+        """Due actions, oldest first: (wamid, phone, action, locale, attempts so far)."""
+        rows = await self._conn.fetch(
+            """UPDATE conversation_actions SET status = 'running', lease_until = $2
+               WHERE wamid IN (
+                 SELECT wamid FROM conversation_actions
+                 WHERE (status = 'pending' AND next_attempt_at <= $1)
+                    OR (status = 'running' AND lease_until <= $1)
+                 ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+               RETURNING wamid, phone, action, locale, attempts, created_at""",
+            now,
+            now + lease,
+            limit,
+        )
+        return [
+            (
+                row["wamid"],
+                self._vault.decrypt(row["phone"], row=_action_row(row["wamid"])),
+                json.loads(row["action"]),
+                cast(Locale, row["locale"]),
+                row["attempts"],
+            )
+            for row in sorted(rows, key=lambda r: r["created_at"])
+        ]
+
+    async def finish_action(self, wamid: str) -> None:
+        await self._conn.execute(
+            "UPDATE conversation_actions SET status = 'done', lease_until = NULL, attempts = attempts + 1 "
+            "WHERE wamid = $1",
+            wamid,
+        )
+
+    async def retry_action(self, wamid: str, *, next_attempt_at: datetime) -> None:
+        await self._conn.execute(
+            """UPDATE conversation_actions SET status = 'pending', lease_until = NULL,
+                 attempts = attempts + 1, next_attempt_at = $2 WHERE wamid = $1""",
+            wamid,
+            next_attempt_at,
+        )
+
+    async def add_citizen_ticket(
+        self, *, ticket_id: UUID, phone: PhoneNumber, service_id: UUID, number: str, access_token: str, now: datetime
+    ) -> None:
+        await self._conn.execute(
+            """INSERT INTO citizen_tickets (ticket_id, phone_hash, service_id, number, access_token, created_at)
+               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ticket_id) DO NOTHING""",
+            ticket_id,
+            self._vault.lookup_hash(phone),
+            service_id,
+            number,
+            self._vault.seal_text(access_token, row=_token_row(ticket_id)),
+            now,
+        )
+
+    async def latest_citizen_ticket(self, phone: PhoneNumber) -> tuple[UUID, str, UUID, str] | None:
+        """The citizen's most recent ticket: (ticket id, number, service id, access token)."""
+        row = await self._conn.fetchrow(
+            """SELECT ticket_id, number, service_id, access_token FROM citizen_tickets
+               WHERE phone_hash = $1 ORDER BY created_at DESC LIMIT 1""",
+            self._vault.lookup_hash(phone),
+        )
+        if row is None:
+            return None
+        token = self._vault.open_text(row["access_token"], row=_token_row(row["ticket_id"]))
+        return row["ticket_id"], row["number"], row["service_id"], token
 
     # Webhook ----------------------------------------------------------------------------
 

@@ -16,12 +16,15 @@ from antre_contracts import CloudEvent, new_event
 from antre_contracts.events import (
     CounterCalled,
     NotificationStatus,
+    QueueForecast,
     RegistryChanged,
+    ServiceFinished,
     TicketEstimated,
     TicketIssued,
 )
 from antre_platform.clock import Clock
 
+from notify.app.conversation import answer_inbound, ask_survey
 from notify.app.ports import UnitOfWork, UnitOfWorkFactory
 from notify.domain.model import (
     Call,
@@ -34,7 +37,6 @@ from notify.domain.model import (
     advance_delivery,
     called_message,
     delivery_event,
-    help_reply,
     issue_due_at,
     issued_message,
 )
@@ -63,7 +65,39 @@ async def handle_event(event: CloudEvent, *, uow: UnitOfWorkFactory, clock: Cloc
         return await _ticket_estimated(event, uow=uow, clock=clock, timing=timing)
     if event.type == "counter.called":
         return await _counter_called(event, uow=uow, clock=clock, timing=timing)
+    if event.type == "queue.forecast":
+        return await _queue_forecast(event, uow=uow)
+    if event.type == "service.finished":
+        return await _service_finished(event, uow=uow, clock=clock, timing=timing)
     return 0
+
+
+async def _queue_forecast(event: CloudEvent, *, uow: UnitOfWorkFactory) -> int:
+    """The menu's expected waits come from here, not from a call per message."""
+    forecast = event.data_as(QueueForecast)
+    async with uow() as work:
+        if not await work.first_delivery(event.id):
+            return 0
+        await work.store.save_forecast(
+            service_id=forecast.service_id,
+            waiting=forecast.waiting,
+            open_counters=forecast.open_counters,
+            wait_p50=forecast.wait_p50,
+            wait_p90=forecast.wait_p90,
+            at=forecast.at,
+        )
+    return 0
+
+
+async def _service_finished(
+    event: CloudEvent, *, uow: UnitOfWorkFactory, clock: Clock, timing: Timing
+) -> int:
+    finished = event.data_as(ServiceFinished)
+    async with uow() as work:
+        await work.store.lock_ticket(finished.ticket_id)
+        if not await work.first_delivery(event.id):
+            return 0
+        return await ask_survey(work, ticket_id=finished.ticket_id, now=clock.now(), timing=timing)
 
 
 async def _registry_changed(
@@ -297,18 +331,17 @@ async def record_webhook(
     uow: UnitOfWorkFactory,
     clock: Clock,
     timing: Timing,
+    site_code: str,
 ) -> int:
     """Store what Meta told us, once per message id and per (wamid, status); answer each new
-    inbound text once. Returns how many replies were created."""
+    inbound message once (the conversation). Returns how many replies were created."""
     now = clock.now()
     created = 0
     async with uow() as work:
         for message in inbound:
             if not await work.store.add_inbound(message, received_at=now):
                 continue  # Meta retries webhooks; this one was already handled
-            draft = help_reply(inbound=message, timing=timing)
-            if draft is not None and await work.store.add_outbound(draft, now=now) is not None:
-                created += 1
+            created += await answer_inbound(work, message, now=now, timing=timing, site_code=site_code)
         for update in statuses:
             await work.store.lock_wamid(update.wamid)
             if not await work.store.add_status(update, received_at=now):

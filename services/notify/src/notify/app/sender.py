@@ -150,13 +150,21 @@ class OutboundSender:
             ):
                 with attempt:
                     tries += 1
-                    wamid = await self._client.send_text(to_wa_id=message.to.wa_id, body=message.body)
+                    wamid = await self._deliver(message)
         except RejectedSendError as exc:
             await self._record_rejected(message, exc, tries)
         except TransientSendError as exc:
             await self._record_retry_later(message, exc, tries)
         else:
             await self._record_sent(message, wamid, tries)
+
+    async def _deliver(self, message: OutboundMessage) -> str:
+        # Outside WhatsApp's 24-hour customer-service window only approved templates go.
+        if not message.in_window and message.template is not None:
+            return await self._client.send_template(to_wa_id=message.to.wa_id, template=message.template)
+        if message.interactive is not None:
+            return await self._client.send_interactive(to_wa_id=message.to.wa_id, interactive=message.interactive)
+        return await self._client.send_text(to_wa_id=message.to.wa_id, body=message.body)
 
     async def _record_sent(self, message: OutboundMessage, wamid: str, tries: int) -> None:
         now = self._clock.now()

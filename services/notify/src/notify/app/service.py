@@ -12,7 +12,8 @@ from antre_contracts import CloudEvent
 from antre_platform.clock import Clock
 
 from notify.app import handlers
-from notify.app.ports import UnitOfWorkFactory
+from notify.app.conversation import ActionPolicy, perform_due_actions
+from notify.app.ports import TicketingApi, UnitOfWorkFactory
 from notify.app.sender import OutboundSender
 from notify.domain.model import InboundMessage, StatusUpdate, Timing
 
@@ -25,8 +26,12 @@ class Notify:
     clock: Clock
     timing: Timing
     unseal: Callable[[str], bytes]
+    site_code: str = "MPP-KPG"
+    action_policy: ActionPolicy = field(default_factory=ActionPolicy)
+    ticketing: TicketingApi | None = field(default=None)
     sender: OutboundSender | None = field(default=None)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    _actions_due: asyncio.Event = field(default_factory=asyncio.Event)
 
     def _created(self, count: int) -> None:
         if count and self.sender is not None:
@@ -54,9 +59,16 @@ class Notify:
     async def record_webhook(self, *, inbound: list[InboundMessage], statuses: list[StatusUpdate]) -> None:
         self._created(
             await handlers.record_webhook(
-                inbound=inbound, statuses=statuses, uow=self.uow, clock=self.clock, timing=self.timing
+                inbound=inbound,
+                statuses=statuses,
+                uow=self.uow,
+                clock=self.clock,
+                timing=self.timing,
+                site_code=self.site_code,
             )
         )
+        if inbound:
+            self._actions_due.set()
 
     async def notifications(self, ticket_id: UUID) -> list[dict[str, Any]]:
         async with self.uow() as work:
@@ -79,8 +91,36 @@ class Notify:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), poll_seconds)
 
+    async def perform_actions(self) -> None:
+        if self.ticketing is None:
+            return
+        self._created(
+            await perform_due_actions(
+                uow=self.uow,
+                ticketing=self.ticketing,
+                now=self.clock.now(),
+                timing=self.timing,
+                policy=self.action_policy,
+            )
+        )
+
+    async def run_action_loop(self, poll_seconds: float) -> None:
+        """Carry out what citizens asked of ticketing (take, STATUS, BATAL, TUNDA); woken at
+        once by the webhook, polled for retries and for actions left by a restart."""
+        while not self._stopping.is_set():
+            self._actions_due.clear()
+            try:
+                await self.perform_actions()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # PostgreSQL away or a bug: the next round tries again
+                log.exception("performing conversation actions failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._actions_due.wait(), poll_seconds)
+
     async def stop(self, grace: float) -> None:
         """Finish the current rounds instead of being cancelled mid-transaction."""
         self._stopping.set()
+        self._actions_due.set()
         if self.sender is not None:
             await self.sender.drain(grace)

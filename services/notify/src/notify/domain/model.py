@@ -9,11 +9,19 @@ often its events are delivered.
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from notify.domain.phone import PhoneNumber
-from notify.domain.texts import Eta, IssuedFacts, Locale, render_called, render_help, render_ticket_issued
+from notify.domain import templates
+from notify.domain.texts import (
+    Eta,
+    IssuedFacts,
+    Locale,
+    issued_template_values,
+    render_called,
+    render_ticket_issued,
+)
 
 MessageKind = Literal["ticket_issued", "called", "reply"]
 SendStatus = Literal["pending", "sending", "sent", "failed", "expired"]
@@ -91,6 +99,11 @@ class OutboundDraft:
     expires_at: datetime
     ticket_id: UUID | None = None
     site_id: UUID | None = None
+    # The Cloud API 'interactive' object (list or reply buttons); None for plain text.
+    interactive: Mapping[str, Any] | None = None
+    # The Cloud API 'template' object sent instead when the 24-hour window is closed; a
+    # message without one is only sent inside the window.
+    template: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +113,7 @@ class InboundMessage:
     kind: str
     sent_at: datetime
     text: str | None = None
+    reply_id: str | None = None  # the tapped list row or reply button
 
 
 @dataclass(frozen=True)
@@ -127,6 +141,10 @@ class OutboundMessage:
     delivery_status: DeliveryStatus | None = None
     # W3C trace headers of the request or event that caused it, so sending continues its trace.
     trace_context: Mapping[str, str] = field(default_factory=dict)
+    interactive: Mapping[str, Any] | None = None
+    template: Mapping[str, Any] | None = None
+    # Whether the citizen wrote to us in the last 24 hours (free-form allowed), as of claiming.
+    in_window: bool = True
 
 
 def issued_cause(ticket_id: UUID) -> str:
@@ -186,6 +204,11 @@ def issued_message(
         expires_at=ticket.issued_at + timing.issued_ttl,
         ticket_id=ticket.ticket_id,
         site_id=recipient.site_id,
+        template=templates.template_message(
+            templates.TICKET_ISSUED,
+            locale=recipient.locale,
+            values=issued_template_values(facts, locale=recipient.locale, now=now),
+        ),
     )
 
 
@@ -215,20 +238,11 @@ def called_message(
         expires_at=call.called_at + timing.called_ttl,
         ticket_id=call.ticket_id,
         site_id=recipient.site_id,
-    )
-
-
-def help_reply(*, inbound: InboundMessage, timing: Timing) -> OutboundDraft | None:
-    """One short help text per inbound text message (the full conversation comes later)."""
-    if inbound.kind != "text":
-        return None
-    return OutboundDraft(
-        cause_key=reply_cause(inbound.wamid),
-        kind="reply",
-        to=inbound.sender,
-        locale="id",
-        body=render_help(locale="id"),
-        expires_at=inbound.sent_at + timing.reply_ttl,
+        template=templates.template_message(
+            templates.CALLED,
+            locale=recipient.locale,
+            values={"number": number, "counter": call.counter_name or counter_name or "loket"},
+        ),
     )
 
 

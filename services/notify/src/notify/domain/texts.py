@@ -111,6 +111,11 @@ def _when(at: datetime, *, now: datetime, timezone: str, locale: Locale, joined:
     return f"{day} {local.day} {month} {time_part}"
 
 
+def clock_time(at: datetime, *, timezone: str, now: datetime, locale: Locale) -> str:
+    """'pukul 09:40 WITA' (with the date when not today at the site)."""
+    return _when(at, now=now, timezone=timezone, locale=locale)
+
+
 def _band(eta: Eta, timezone: str, locale: Locale) -> str:
     low, high = _clock(eta.call_p10, timezone), _clock(eta.call_p90, timezone)
     if low == high:
@@ -168,6 +173,16 @@ def render_ticket_issued(facts: IssuedFacts, *, locale: Locale, now: datetime) -
     return " ".join(sentences)
 
 
+def issued_template_values(facts: IssuedFacts, *, locale: Locale, now: datetime) -> dict[str, str]:
+    """The 'issued' message as the parameters of its template (used outside the 24-hour window)."""
+    values = {"number": facts.number, "service": facts.service_name or "-"}
+    if facts.eta is not None and facts.timezone is not None:
+        when = _when(facts.eta.call_p50, now=now, timezone=facts.timezone, locale=locale)
+        values["expected_call"] = when + _band(facts.eta, facts.timezone, locale)
+        values["leave_by"] = _leave_sentence(facts, facts.eta, facts.timezone, now=now, locale=locale)
+    return values
+
+
 def render_called(*, number: str, counter_name: str | None, recall: int, locale: Locale) -> str:
     """'Nomor *A-001* dipanggil. Silakan menuju *Loket 3* sekarang.'"""
     if locale == "id":
@@ -177,10 +192,3 @@ def render_called(*, number: str, counter_name: str | None, recall: int, locale:
     verb = "is being called again" if recall > 0 else "is being called"
     where = f"*{counter_name}*" if counter_name else "the counter"
     return f"Number *{number}* {verb}. Please go to {where} now."
-
-
-def render_help(*, locale: Locale) -> str:
-    """The one reply to any inbound text in this version (the full conversation comes later)."""
-    if locale == "id":
-        return "Ketik MENU untuk ambil nomor antrean, STATUS untuk cek antrean."
-    return "Type MENU to take a queue number, STATUS to check your queue."

@@ -10,27 +10,44 @@ import asyncpg
 from antre_contracts import CloudEvent
 from antre_platform import inbox, outbox
 
-from ticketing.app.ports import IdempotencyRecord, RecipientHandoff
+from ticketing.app.ports import Credential, DeskState, IdempotencyRecord, PhoneUsage, RecipientHandoff
 from ticketing.domain.catalog import Counter, Journey, Service, Site
 from ticketing.domain.counters import DeskStatus
 from ticketing.domain.tickets import Ticket, priority_rank
 
 _TICKET_COLUMNS: Final = (
     "id, site_id, service_id, agency_id, day, seq, number, channel, priority, access_token, issued_at, "
-    "locale, travel_minutes, status, counter_id, called_at, started_at, finished_at, issue_order"
+    "locale, travel_minutes, status, counter_id, called_at, started_at, finished_at, issue_order, "
+    "queued_at, recalls, no_show_at, rejoined, cancelled_at, journey_id, journey_step, sealed_phone, "
+    "phone_hash, transferred_to"
 )
 # The waiting line's order; domain.tickets.Ticket.line_key says the same in Python.
-_LINE_ORDER: Final = "priority_rank, issued_at, issue_order"
+_LINE_ORDER: Final = "priority_rank, queued_at, issue_order"
 _CATALOG_TABLES: Final = {
     "site": "sites",
     "service": "services",
     "counter": "counters",
     "journey": "journeys",
+    "credential": "credentials",
 }
+_SERVICE_COLUMNS: Final = (
+    "id, site_id, agency_id, code, prefix, name_id, name_en, daily_quota, priority_enabled, active, "
+    "state -> 'hours' AS hours"
+)
 
 
 def _ticket(row: asyncpg.Record) -> Ticket:
     return Ticket(**{key: row[key] for key in row.keys()})
+
+
+def _hours(raw: Any) -> dict[str, list[list[str]]] | None:
+    """jsonb arrives as text; JSON null and a missing key both mean "no hours of its own"."""
+    value = json.loads(raw) if isinstance(raw, str) else raw
+    return value if isinstance(value, dict) else None
+
+
+def _service(row: asyncpg.Record) -> Service:
+    return Service(**{**dict(row), "hours": _hours(row["hours"])})
 
 
 class PostgresCatalog:
@@ -39,17 +56,58 @@ class PostgresCatalog:
 
     async def site(self, site_id: UUID) -> Site | None:
         row = await self._conn.fetchrow(
-            "SELECT id, code, name, timezone, active FROM sites WHERE id = $1 AND NOT deleted", site_id
+            "SELECT id, code, name, timezone, active, state -> 'hours' AS hours, "
+            "state -> 'closed_dates' AS closed_dates FROM sites WHERE id = $1 AND NOT deleted",
+            site_id,
         )
-        return Site(**dict(row)) if row else None
+        if row is None:
+            return None
+        closed = row["closed_dates"]
+        closed_dates = tuple(json.loads(closed)) if closed else ()
+        return Site(**{**dict(row), "hours": _hours(row["hours"]), "closed_dates": closed_dates})
 
     async def service(self, service_id: UUID) -> Service | None:
         row = await self._conn.fetchrow(
-            "SELECT id, site_id, agency_id, code, prefix, name_id, name_en, daily_quota, priority_enabled, "
-            "active FROM services WHERE id = $1 AND NOT deleted",
-            service_id,
+            f"SELECT {_SERVICE_COLUMNS} FROM services WHERE id = $1 AND NOT deleted", service_id
         )
-        return Service(**dict(row)) if row else None
+        return _service(row) if row else None
+
+    async def services_of_site(self, site_id: UUID) -> list[Service]:
+        rows = await self._conn.fetch(
+            f"SELECT {_SERVICE_COLUMNS} FROM services WHERE site_id = $1 AND NOT deleted ORDER BY code",
+            site_id,
+        )
+        return [_service(row) for row in rows]
+
+    async def journey(self, journey_id: UUID) -> Journey | None:
+        row = await self._conn.fetchrow(
+            "SELECT id, site_id, code, name_id, name_en, steps, active FROM journeys "
+            "WHERE id = $1 AND NOT deleted",
+            journey_id,
+        )
+        return Journey(**{**dict(row), "steps": tuple(row["steps"])}) if row else None
+
+    async def credential(self, sha256: str) -> Credential | None:
+        row = await self._conn.fetchrow(
+            "SELECT id, kind, agency_id, counter_id, sha256, active FROM credentials "
+            "WHERE sha256 = $1 AND active ORDER BY updated_at DESC LIMIT 1",
+            sha256,
+        )
+        return Credential(**dict(row)) if row else None
+
+    async def put_credential(self, credential: Credential, state: dict[str, Any]) -> None:
+        await self._conn.execute(
+            "INSERT INTO credentials (id, kind, agency_id, counter_id, sha256, active, state) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET kind = $2, agency_id = $3, "
+            "counter_id = $4, sha256 = $5, active = $6, state = $7, updated_at = now()",
+            credential.id,
+            credential.kind,
+            credential.agency_id,
+            credential.counter_id,
+            credential.sha256,
+            credential.active,
+            json.dumps(state),
+        )
 
     async def counter(self, counter_id: UUID) -> Counter | None:
         found = await self.counters([counter_id])
@@ -130,6 +188,9 @@ class PostgresCatalog:
     async def remove(self, entity: str, entity_id: UUID) -> None:
         # Kept as a tombstone: tickets issued earlier still name the service and counter.
         table = _CATALOG_TABLES[entity]
+        if entity == "credential":  # a deleted credential opens nothing
+            await self._conn.execute("UPDATE credentials SET active = false WHERE id = $1", entity_id)
+            return
         await self._conn.execute(
             f"UPDATE {table} SET deleted = true, active = false, updated_at = now() WHERE id = $1", entity_id
         )
@@ -154,8 +215,10 @@ class PostgresTickets:
     async def add(self, ticket: Ticket) -> None:
         ticket.issue_order = await self._conn.fetchval(
             "INSERT INTO tickets (id, site_id, service_id, agency_id, day, seq, number, channel, priority, "
-            "priority_rank, access_token, issued_at, locale, travel_minutes, status) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING issue_order",
+            "priority_rank, access_token, issued_at, locale, travel_minutes, status, queued_at, journey_id, "
+            "journey_step, sealed_phone, phone_hash) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+            "$13, $14, $15, $16, $17, $18, $19, $20) RETURNING issue_order",
             ticket.id,
             ticket.site_id,
             ticket.service_id,
@@ -171,22 +234,38 @@ class PostgresTickets:
             ticket.locale,
             ticket.travel_minutes,
             ticket.status,
+            ticket.queued_at,
+            ticket.journey_id,
+            ticket.journey_step,
+            ticket.sealed_phone,
+            ticket.phone_hash,
         )
 
-    async def get(self, ticket_id: UUID) -> Ticket | None:
-        row = await self._conn.fetchrow(f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE id = $1", ticket_id)
+    async def get(self, ticket_id: UUID, *, lock: bool = False) -> Ticket | None:
+        row = await self._conn.fetchrow(
+            f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE id = $1" + (" FOR UPDATE" if lock else ""),
+            ticket_id,
+        )
         return _ticket(row) if row else None
 
     async def save(self, ticket: Ticket) -> None:
         await self._conn.execute(
             "UPDATE tickets SET status = $2, counter_id = $3, called_at = $4, started_at = $5, "
-            "finished_at = $6 WHERE id = $1",
+            "finished_at = $6, queued_at = $7, recalls = $8, no_show_at = $9, rejoined = $10, "
+            "cancelled_at = $11, transferred_to = $12, access_token = $13 WHERE id = $1",
             ticket.id,
             ticket.status,
             ticket.counter_id,
             ticket.called_at,
             ticket.started_at,
             ticket.finished_at,
+            ticket.queued_at,
+            ticket.recalls,
+            ticket.no_show_at,
+            ticket.rejoined,
+            ticket.cancelled_at,
+            ticket.transferred_to,
+            ticket.access_token,
         )
 
     async def position(self, ticket: Ticket) -> int | None:
@@ -198,21 +277,58 @@ class PostgresTickets:
             ticket.service_id,
             ticket.day,
             priority_rank(ticket.priority),
-            ticket.issued_at,
+            ticket.queued_at,
             ticket.issue_order,
         )
         return ahead + 1
 
-    async def take_next_waiting(self, service_ids: tuple[UUID, ...], day: date) -> Ticket | None:
-        # SKIP LOCKED: a ticket another counter is calling right now is passed over, not waited for.
-        row = await self._conn.fetchrow(
-            f"SELECT {_TICKET_COLUMNS} FROM tickets "
-            "WHERE status = 'waiting' AND service_id = ANY($1::uuid[]) AND day = $2 "
-            f"ORDER BY {_LINE_ORDER} LIMIT 1 FOR UPDATE SKIP LOCKED",
-            list(service_ids),
+    async def lock_streaks(self, service_ids: list[UUID], day: date) -> dict[UUID, int]:
+        ordered = sorted(service_ids)
+        await self._conn.execute(
+            "INSERT INTO priority_streaks (service_id, day) SELECT unnest($1::uuid[]), $2 "
+            "ON CONFLICT DO NOTHING",
+            ordered,
             day,
         )
-        return _ticket(row) if row else None
+        rows = await self._conn.fetch(
+            "SELECT service_id, streak FROM priority_streaks WHERE service_id = ANY($1::uuid[]) AND day = $2 "
+            "ORDER BY service_id FOR UPDATE",
+            ordered,
+            day,
+        )
+        return {row["service_id"]: row["streak"] for row in rows}
+
+    async def save_streak(self, service_id: UUID, day: date, streak: int) -> None:
+        await self._conn.execute(
+            "UPDATE priority_streaks SET streak = $3 WHERE service_id = $1 AND day = $2",
+            service_id,
+            day,
+            streak,
+        )
+
+    async def heads(self, service_id: UUID, day: date) -> tuple[Ticket | None, Ticket | None]:
+        # SKIP LOCKED: a ticket being cancelled right now is passed over, not waited for.
+        query = (
+            f"SELECT {_TICKET_COLUMNS} FROM tickets "
+            "WHERE status = 'waiting' AND service_id = $1 AND day = $2 "
+            f"AND priority_rank = $3 ORDER BY {_LINE_ORDER} LIMIT 1 FOR UPDATE SKIP LOCKED"
+        )
+        priority = await self._conn.fetchrow(query, service_id, day, 0)
+        regular = await self._conn.fetchrow(query, service_id, day, 1)
+        return (_ticket(priority) if priority else None, _ticket(regular) if regular else None)
+
+    async def lock_phone(self, phone_hash: str) -> None:
+        await self._conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", phone_hash)
+
+    async def phone_usage(self, phone_hash: str, service_id: UUID, day: date) -> PhoneUsage:
+        row = await self._conn.fetchrow(
+            "SELECT count(*) FILTER (WHERE service_id = $2 AND status IN ('waiting', 'called')) AS waiting, "
+            "count(*) AS today FROM tickets WHERE phone_hash = $1 AND day = $3",
+            phone_hash,
+            service_id,
+            day,
+        )
+        return PhoneUsage(waiting_in_service=row["waiting"], issued_today=row["today"])
 
     async def at_counter(self, counter_id: UUID) -> Ticket | None:
         row = await self._conn.fetchrow(
@@ -232,26 +348,47 @@ class PostgresTickets:
         )
         return [_ticket(row) for row in rows]
 
+    async def recent_calls(self, site_id: UUID, day: date, limit: int) -> list[Ticket]:
+        rows = await self._conn.fetch(
+            f"SELECT {_TICKET_COLUMNS} FROM tickets "
+            "WHERE site_id = $1 AND day = $2 AND called_at IS NOT NULL "
+            "AND status IN ('called', 'serving', 'done') ORDER BY called_at DESC, issue_order DESC LIMIT $3",
+            site_id,
+            day,
+            limit,
+        )
+        return [_ticket(row) for row in rows]
+
+    async def waiting_counts(self, site_id: UUID, day: date) -> dict[UUID, int]:
+        rows = await self._conn.fetch(
+            "SELECT service_id, count(*) AS waiting FROM tickets WHERE site_id = $1 AND day = $2 "
+            "AND status = 'waiting' GROUP BY service_id",
+            site_id,
+            day,
+        )
+        return {row["service_id"]: row["waiting"] for row in rows}
+
 
 class PostgresDesks:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
-    async def lock(self, counter_id: UUID) -> DeskStatus:
+    async def lock(self, counter_id: UUID) -> DeskState:
         await self._conn.execute(
             "INSERT INTO counter_desks (counter_id) VALUES ($1) ON CONFLICT DO NOTHING", counter_id
         )
-        status: DeskStatus = await self._conn.fetchval(
-            "SELECT status FROM counter_desks WHERE counter_id = $1 FOR UPDATE", counter_id
+        row = await self._conn.fetchrow(
+            "SELECT status, pause_reason FROM counter_desks WHERE counter_id = $1 FOR UPDATE", counter_id
         )
-        return status
+        return DeskState(status=row["status"], pause_reason=row["pause_reason"])
 
-    async def save(self, counter_id: UUID, status: DeskStatus, at: datetime) -> None:
+    async def save(self, counter_id: UUID, status: DeskStatus, at: datetime, reason: str | None) -> None:
         await self._conn.execute(
-            "UPDATE counter_desks SET status = $2, changed_at = $3 WHERE counter_id = $1",
+            "UPDATE counter_desks SET status = $2, changed_at = $3, pause_reason = $4 WHERE counter_id = $1",
             counter_id,
             status,
             at,
+            reason,
         )
 
 

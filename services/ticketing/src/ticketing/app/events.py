@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from typing import Final
+from uuid import UUID
 
 from antre_contracts import CloudEvent, new_event
 from antre_contracts.events import (
@@ -9,16 +10,23 @@ from antre_contracts.events import (
     CounterStateChanged,
     ServiceFinished,
     ServiceStarted,
+    TicketCancelled,
     TicketIssued,
+    TicketNoShow,
+    TicketTransferred,
 )
 
+from ticketing.app.access import CancelledBy
 from ticketing.domain.catalog import Counter
 from ticketing.domain.tickets import Ticket
 
 SOURCE: Final = "antre/ticketing"
 
 
-def ticket_issued(ticket: Ticket) -> CloudEvent:
+def ticket_issued(ticket: Ticket, *, at: datetime | None = None) -> CloudEvent:
+    """``at`` differs from the issue time for a rejoin (TUNDA): the contract has no
+    ``ticket.rejoined`` yet, so a rejoined ticket is announced again, placed in line at ``at``."""
+    issued_at = at or ticket.issued_at
     data = TicketIssued(
         ticket_id=ticket.id,
         number=ticket.number,
@@ -27,7 +35,9 @@ def ticket_issued(ticket: Ticket) -> CloudEvent:
         agency_id=ticket.agency_id,
         channel=ticket.channel,
         priority=ticket.priority,
-        issued_at=ticket.issued_at,
+        issued_at=issued_at,
+        journey_id=ticket.journey_id,
+        journey_step=ticket.journey_step,
         travel_minutes=ticket.travel_minutes,
     )
     return new_event(
@@ -35,25 +45,30 @@ def ticket_issued(ticket: Ticket) -> CloudEvent:
         source=SOURCE,
         site_id=ticket.site_id,
         data=data,
-        time=ticket.issued_at,
+        time=issued_at,
         subject=ticket.id,
     )
 
 
-def counter_state_changed(event_type: str, counter: Counter, at: datetime) -> CloudEvent:
-    data = CounterStateChanged(counter_id=counter.id, service_ids=list(counter.service_ids), at=at)
+def counter_state_changed(
+    event_type: str, counter: Counter, at: datetime, reason: str | None = None
+) -> CloudEvent:
+    data = CounterStateChanged(
+        counter_id=counter.id, service_ids=list(counter.service_ids), at=at, reason=reason
+    )
     return new_event(
         type=event_type, source=SOURCE, site_id=counter.site_id, data=data, time=at, subject=counter.id
     )
 
 
 def counter_called(ticket: Ticket, counter: Counter, at: datetime) -> CloudEvent:
+    """The first call (recall 0) and every recall (1, 2, ...)."""
     data = CounterCalled(
         ticket_id=ticket.id,
         counter_id=counter.id,
         service_id=ticket.service_id,
         called_at=at,
-        recall=0,
+        recall=ticket.recalls,
         number=ticket.number,
         counter_name=counter.name,
     )
@@ -81,4 +96,36 @@ def service_finished(ticket: Ticket, counter: Counter, at: datetime) -> CloudEve
     )
     return new_event(
         type="service.finished", source=SOURCE, site_id=ticket.site_id, data=data, time=at, subject=ticket.id
+    )
+
+
+def ticket_no_show(ticket: Ticket, counter: Counter, at: datetime) -> CloudEvent:
+    data = TicketNoShow(ticket_id=ticket.id, service_id=ticket.service_id, at=at, counter_id=counter.id)
+    return new_event(
+        type="ticket.no_show", source=SOURCE, site_id=ticket.site_id, data=data, time=at, subject=ticket.id
+    )
+
+
+def ticket_cancelled(ticket: Ticket, by: CancelledBy, at: datetime) -> CloudEvent:
+    data = TicketCancelled(ticket_id=ticket.id, service_id=ticket.service_id, at=at, by=by)
+    return new_event(
+        type="ticket.cancelled", source=SOURCE, site_id=ticket.site_id, data=data, time=at, subject=ticket.id
+    )
+
+
+def ticket_transferred(ticket: Ticket, to_service_id: UUID, new_ticket_id: UUID, at: datetime) -> CloudEvent:
+    data = TicketTransferred(
+        ticket_id=ticket.id,
+        from_service_id=ticket.service_id,
+        to_service_id=to_service_id,
+        new_ticket_id=new_ticket_id,
+        at=at,
+    )
+    return new_event(
+        type="ticket.transferred",
+        source=SOURCE,
+        site_id=ticket.site_id,
+        data=data,
+        time=at,
+        subject=ticket.id,
     )

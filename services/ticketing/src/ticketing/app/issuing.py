@@ -1,4 +1,5 @@
-"""Issuing a ticket: numbering, quota, idempotent retries and the phone hand-off, in one transaction."""
+"""Issuing a ticket: numbering, hours, quota, anti-tout limits, idempotent retries and the
+phone hand-off, in one transaction."""
 
 import hashlib
 import hmac
@@ -7,34 +8,62 @@ import secrets
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 from antre_platform.clock import Clock
 
 from ticketing.app import events
+from ticketing.app.access import Actor
 from ticketing.app.ports import RecipientHandoff, UnitOfWork
-from ticketing.domain.errors import IdempotencyKeyReused, UnknownService
+from ticketing.domain.catalog import Service, Site
+from ticketing.domain.errors import Forbidden, IdempotencyKeyReused, UnknownJourney, UnknownService
+from ticketing.domain.hours import is_open, next_opening
 from ticketing.domain.tickets import (
     Channel,
     Locale,
     Priority,
     Ticket,
     ensure_can_issue,
+    ensure_open,
+    ensure_phone_limits,
     ensure_within_quota,
 )
 
 PhoneSealer = Callable[[str], str]
+PhoneHasher = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class IssuingRules:
+    """Configurable refusals (settings): opening hours and the anti-tout (calo) limits."""
+
+    enforce_hours: bool = True
+    max_waiting_per_phone_per_service: int = 1
+    max_tickets_per_phone_per_day: int = 5
+
+
+class PhoneHash:
+    """A keyed hash (HMAC-SHA-256) of a phone number: counts a phone's tickets without keeping it.
+    Keyed, because a plain hash of a phone number is reversed by trying every number."""
+
+    def __init__(self, secret: str) -> None:
+        self._key = hashlib.sha256(b"antre ticketing phone hash\0" + secret.encode()).digest()
+
+    def __call__(self, phone: str) -> str:
+        return hmac.new(self._key, phone.encode(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
 class IssueTicket:
-    service_id: UUID
+    service_id: UUID | None
     channel: Channel
     priority: Priority = "regular"
     phone: str | None = None  # already normalised to +62...
     locale: Locale = "id"
     travel_minutes: int | None = None
     idempotency_key: str | None = None
+    journey_id: UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +101,9 @@ async def issue_ticket(
     clock: Clock,
     seal_phone: PhoneSealer,
     fingerprint: RequestFingerprint,
+    hash_phone: PhoneHasher,
+    rules: IssuingRules = IssuingRules(),
+    actor: Actor | None = None,
     new_token: Callable[[], str] = new_access_token,
 ) -> IssuedTicket:
     # Sealing first: a misconfigured key refuses the request before anything is written.
@@ -84,7 +116,17 @@ async def issue_ticket(
             earlier = await uow.idempotency.claim(command.idempotency_key, request, ticket_id, now)
             if earlier is not None:
                 return await _replay(earlier.ticket_id, earlier.fingerprint == request, uow)
-        ticket = await _new_ticket(command, ticket_id=ticket_id, access_token=new_token(), now=now, uow=uow)
+        ticket = await _new_ticket(
+            command,
+            ticket_id=ticket_id,
+            access_token=new_token(),
+            now=now,
+            uow=uow,
+            rules=rules,
+            actor=actor,
+            sealed_phone=sealed_phone,
+            phone_hash=hash_phone(command.phone) if command.phone else None,
+        )
         await uow.tickets.add(ticket)
         await uow.emit(events.ticket_issued(ticket))
         if sealed_phone is not None:
@@ -97,38 +139,107 @@ async def issue_ticket(
                     next_attempt_at=now,
                 )
             )
-        position = await uow.tickets.position(ticket)
         await uow.commit()
+    # Counted after the commit, so concurrent issues of the service do not queue behind this
+    # count on the day's number row (held until commit); the position is "as of now" anyway.
+    async with uow:
+        position = await uow.tickets.position(ticket)
     return IssuedTicket(ticket=ticket, position=position, replayed=False)
 
 
 async def _new_ticket(
-    command: IssueTicket, *, ticket_id: UUID, access_token: str, now: datetime, uow: UnitOfWork
+    command: IssueTicket,
+    *,
+    ticket_id: UUID,
+    access_token: str,
+    now: datetime,
+    uow: UnitOfWork,
+    rules: IssuingRules,
+    actor: Actor | None,
+    sealed_phone: str | None,
+    phone_hash: str | None,
 ) -> Ticket:
-    """The day's next ticket of the service, if the service may issue one now."""
-    service = await uow.catalog.service(command.service_id)
-    if service is None:
-        raise UnknownService(
-            f"No service with id {command.service_id}: pick one from the site's catalog.",
-            field="service_id",
-            detail_id="Layanan tidak ditemukan: pilih layanan dari katalog.",
+    """The day's next ticket of the service (or the journey's first step), if it may issue one now."""
+    service, journey_step = await _service_of(command, uow)
+    if command.channel == "agency_api" and not (
+        actor is not None
+        and (actor.kind == "admin" or (actor.kind == "agency" and actor.agency_id == service.agency_id))
+    ):
+        raise Forbidden(
+            f"agency_api tickets for {service.code} need the API key of the agency that offers it."
         )
     site = ensure_can_issue(service, await uow.catalog.site(service.site_id), command.priority)
+    if rules.enforce_hours:
+        hours = service.hours if service.hours is not None else site.hours
+        ensure_open(
+            service,
+            site,
+            open_now=is_open(hours, site.closed_dates, site.timezone, now),
+            opens_at=next_opening(hours, site.closed_dates, site.timezone, now),
+        )
     day = site.local_day(now)
-    seq = await uow.tickets.next_seq(service.id, day)
-    ensure_within_quota(service, seq)
-    return Ticket.issue(
+    if phone_hash is not None:
+        await uow.tickets.lock_phone(phone_hash)
+        usage = await uow.tickets.phone_usage(phone_hash, service.id, day)
+        ensure_phone_limits(
+            service,
+            waiting_in_service=usage.waiting_in_service,
+            issued_today=usage.issued_today,
+            max_waiting=rules.max_waiting_per_phone_per_service,
+            max_per_day=rules.max_tickets_per_phone_per_day,
+        )
+    ticket = await numbered_ticket(
+        service,
+        site,
+        uow=uow,
+        now=now,
         id=ticket_id,
-        service=service,
-        day=day,
-        seq=seq,
         channel=command.channel,
         priority=command.priority,
         access_token=access_token,
-        issued_at=now,
         locale=command.locale,
         travel_minutes=command.travel_minutes,
+        journey_id=command.journey_id,
+        journey_step=journey_step,
+        sealed_phone=sealed_phone,
+        phone_hash=phone_hash,
     )
+    ensure_within_quota(service, ticket.seq)
+    return ticket
+
+
+async def numbered_ticket(
+    service: Service, site: Site, *, uow: UnitOfWork, now: datetime, **fields: Any
+) -> Ticket:
+    """A ticket with the day's next number of ``service`` (no refusal checks: transfers and
+    journey steps use it for a citizen who is already in the building)."""
+    day = site.local_day(now)
+    seq = await uow.tickets.next_seq(service.id, day)
+    return Ticket.issue(service=service, day=day, seq=seq, issued_at=now, **fields)
+
+
+async def _service_of(command: IssueTicket, uow: UnitOfWork) -> tuple[Service, int | None]:
+    """The service to queue for, and the journey step (1) when the ticket starts a journey."""
+    if command.journey_id is not None:
+        journey = await uow.catalog.journey(command.journey_id)
+        if journey is None or not journey.steps:
+            raise UnknownJourney(
+                f"No journey with id {command.journey_id}: pick one from the site's catalog.",
+                field="journey_id",
+                detail_id="Alur layanan tidak ditemukan: pilih dari katalog.",
+            )
+        service_id, step = journey.steps[0], 1
+    else:
+        assert command.service_id is not None  # the request schema demands one of the two
+        service_id, step = command.service_id, None
+    service = await uow.catalog.service(service_id)
+    if service is None:
+        raise UnknownService(
+            f"No service with id {service_id}: pick one from the site's catalog.",
+            field="service_id",
+            detail_id="Layanan tidak ditemukan: pilih layanan dari katalog.",
+        )
+    return service, step
 
 
 async def _replay(ticket_id: UUID, same_request: bool, uow: UnitOfWork) -> IssuedTicket:

@@ -14,6 +14,30 @@ from ticketing.domain.tickets import Locale, Ticket
 
 
 @dataclass(frozen=True)
+class Credential:
+    """An agency key or a staff token, known by the SHA-256 of its secret only."""
+
+    id: UUID
+    kind: str  # "agency_key" | "staff_token"
+    agency_id: UUID
+    counter_id: UUID | None
+    sha256: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class DeskState:
+    status: DeskStatus
+    pause_reason: str | None
+
+
+@dataclass(frozen=True)
+class PhoneUsage:
+    waiting_in_service: int
+    issued_today: int
+
+
+@dataclass(frozen=True)
 class IdempotencyRecord:
     fingerprint: str
     ticket_id: UUID
@@ -38,6 +62,10 @@ class CatalogRepository(Protocol):
     async def service(self, service_id: UUID) -> Service | None: ...
     async def counter(self, counter_id: UUID) -> Counter | None: ...
     async def counters(self, counter_ids: list[UUID]) -> dict[UUID, Counter]: ...
+    async def journey(self, journey_id: UUID) -> Journey | None: ...
+    async def services_of_site(self, site_id: UUID) -> list[Service]: ...
+    async def credential(self, sha256: str) -> Credential | None: ...
+    async def put_credential(self, credential: Credential, state: dict[str, object]) -> None: ...
     async def put_site(self, site: Site, state: dict[str, object]) -> None: ...
     async def put_service(self, service: Service, state: dict[str, object]) -> None: ...
     async def put_counter(self, counter: Counter, state: dict[str, object]) -> None: ...
@@ -51,17 +79,29 @@ class TicketRepository(Protocol):
         ...
 
     async def add(self, ticket: Ticket) -> None: ...
-    async def get(self, ticket_id: UUID) -> Ticket | None: ...
+    async def get(self, ticket_id: UUID, *, lock: bool = False) -> Ticket | None: ...
     async def save(self, ticket: Ticket) -> None: ...
 
     async def position(self, ticket: Ticket) -> int | None:
         """1 for the next to be called among its service's waiting tickets; None unless waiting."""
         ...
 
-    async def take_next_waiting(self, service_ids: tuple[UUID, ...], day: date) -> Ticket | None:
-        """The first waiting ticket in line, locked for this unit of work; another unit of
-        work taking concurrently gets the one after it, never the same."""
+    async def lock_streaks(self, service_ids: list[UUID], day: date) -> dict[UUID, int]:
+        """Each service's priority streak, locked (in service id order, so no deadlock):
+        call-next of one service runs one at a time, which keeps the priority ratio exact."""
         ...
+
+    async def save_streak(self, service_id: UUID, day: date, streak: int) -> None: ...
+
+    async def heads(self, service_id: UUID, day: date) -> tuple[Ticket | None, Ticket | None]:
+        """(first waiting priority ticket, first waiting regular ticket), locked."""
+        ...
+
+    async def lock_phone(self, phone_hash: str) -> None:
+        """Serialise issues for one phone, so two requests at once cannot pass a limit together."""
+        ...
+
+    async def phone_usage(self, phone_hash: str, service_id: UUID, day: date) -> PhoneUsage: ...
 
     async def at_counter(self, counter_id: UUID) -> Ticket | None:
         """The ticket the counter is calling or serving, locked."""
@@ -71,13 +111,21 @@ class TicketRepository(Protocol):
         """Today's waiting tickets in call order, then the called and serving ones."""
         ...
 
-
-class DeskRepository(Protocol):
-    async def lock(self, counter_id: UUID) -> DeskStatus:
-        """The counter's status, locking it so actions on one counter run one at a time."""
+    async def recent_calls(self, site_id: UUID, day: date, limit: int) -> list[Ticket]:
+        """The site's latest called tickets of the day (called, serving or done), newest first."""
         ...
 
-    async def save(self, counter_id: UUID, status: DeskStatus, at: datetime) -> None: ...
+    async def waiting_counts(self, site_id: UUID, day: date) -> dict[UUID, int]:
+        """Waiting tickets per service of the site today."""
+        ...
+
+
+class DeskRepository(Protocol):
+    async def lock(self, counter_id: UUID) -> DeskState:
+        """The counter's state, locking it so actions on one counter run one at a time."""
+        ...
+
+    async def save(self, counter_id: UUID, status: DeskStatus, at: datetime, reason: str | None) -> None: ...
 
 
 class IdempotencyRepository(Protocol):

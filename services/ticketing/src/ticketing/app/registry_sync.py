@@ -1,18 +1,38 @@
-"""Keep the local copy of the registry (sites, services, counters, journeys) in step with
+"""Keep the local copy of the registry (sites, services, counters, journeys, credentials) in step with
 ``registry.changed``; each event is applied once, however often Kafka delivers it."""
 
-from typing import Any, Final
+import re
+from typing import Any, Final, Literal
 from uuid import UUID
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from antre_contracts import CloudEvent
 from antre_contracts.events import RegistryChanged
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
-from ticketing.app.ports import CatalogRepository, UnitOfWork
+from ticketing.app.ports import CatalogRepository, Credential, UnitOfWork
 from ticketing.domain.catalog import Counter, Journey, Service, Site
+from ticketing.domain.hours import WEEKDAYS
 
 CONSUMER: Final = "ticketing.registry"
+_CLOCK_TIME = re.compile(r"([01]\d|2[0-3]):[0-5]\d|24:00")
+
+
+def _valid_hours(value: dict[str, list[list[str]]] | None) -> dict[str, list[list[str]]] | None:
+    """``{"mon": [["08:00", "15:00"]], ...}``: known weekdays, HH:MM windows that end after they start."""
+    if value is None:
+        return None
+    for day, windows in value.items():
+        if day not in WEEKDAYS:
+            raise ValueError(f"unknown weekday {day!r} in hours (use {', '.join(WEEKDAYS)})")
+        for window in windows:
+            if (
+                len(window) != 2
+                or not all(_CLOCK_TIME.fullmatch(t) for t in window)
+                or window[0] >= window[1]
+            ):
+                raise ValueError(f'bad opening window {window!r} on {day}: expected ["HH:MM", "HH:MM"]')
+    return value
 
 
 class _State(BaseModel):
@@ -25,6 +45,13 @@ class SiteState(_State):
     name: str
     timezone: str
     active: bool = True
+    hours: dict[str, list[list[str]]] | None = None
+    closed_dates: list[str] = []
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: dict[str, list[list[str]]] | None) -> dict[str, list[list[str]]] | None:
+        return _valid_hours(value)
 
     @field_validator("timezone")
     @classmethod
@@ -47,6 +74,12 @@ class ServiceState(_State):
     daily_quota: int | None = None
     priority_enabled: bool = True
     active: bool = True
+    hours: dict[str, list[list[str]]] | None = None
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: dict[str, list[list[str]]] | None) -> dict[str, list[list[str]]] | None:
+        return _valid_hours(value)
 
 
 class CounterState(_State):
@@ -68,18 +101,76 @@ class JourneyState(_State):
     active: bool = True
 
 
+class CredentialState(_State):
+    """An agency key or staff token: the registry sends only the SHA-256 of its secret."""
+
+    id: UUID
+    kind: Literal["agency_key", "staff_token"]
+    agency_id: UUID
+    counter_id: UUID | None = None
+    sha256: str
+    active: bool = True
+
+    @field_validator("sha256")
+    @classmethod
+    def _hex_digest(cls, value: str) -> str:
+        if not re.fullmatch(r"[0-9a-fA-F]{64}", value):
+            raise ValueError("sha256 must be 64 hex digits")
+        return value.lower()
+
+    @model_validator(mode="after")
+    def _staff_token_names_its_counter(self) -> "CredentialState":
+        if self.kind == "staff_token" and self.counter_id is None:
+            raise ValueError("a staff token must name its counter_id")
+        return self
+
+
+class CredentialChanged(_State):
+    """``registry.changed`` for entity "credential", read from the raw data until the
+    contracts' RegistryEntity lists it."""
+
+    entity: Literal["credential"]
+    id: UUID
+    op: Literal["upsert", "delete"]
+    state: dict[str, Any] = {}
+
+
 async def apply_registry_change(event: CloudEvent, *, uow: UnitOfWork) -> bool:
     """True if the event changed the read model; False for a redelivery or an entity we do
     not keep. Raises pydantic.ValidationError for data that breaks the contract."""
     if event.type != "registry.changed":
         return False
-    change = event.data_as(RegistryChanged)
+    credential = event.data.get("entity") == "credential"
+    change = CredentialChanged.model_validate(event.data) if credential else event.data_as(RegistryChanged)
     async with uow:
         if not await uow.first_delivery(consumer=CONSUMER, event_id=event.id):
             return False
-        applied = await _apply(change, uow.catalog)
+        if isinstance(change, CredentialChanged):
+            applied = await _apply_credential(change, uow.catalog)
+        else:
+            applied = await _apply(change, uow.catalog)
         await uow.commit()
     return applied
+
+
+async def _apply_credential(change: CredentialChanged, catalog: CatalogRepository) -> bool:
+    if change.op == "delete":
+        await catalog.remove("credential", change.id)
+        return True
+    state: dict[str, Any] = {**change.state, "id": str(change.id)}
+    c = CredentialState.model_validate(state)
+    await catalog.put_credential(
+        Credential(
+            id=c.id,
+            kind=c.kind,
+            agency_id=c.agency_id,
+            counter_id=c.counter_id,
+            sha256=c.sha256,
+            active=c.active,
+        ),
+        state,
+    )
+    return True
 
 
 async def _apply(change: RegistryChanged, catalog: CatalogRepository) -> bool:
@@ -102,7 +193,15 @@ async def _apply(change: RegistryChanged, catalog: CatalogRepository) -> bool:
 
 
 def _site(s: SiteState) -> Site:
-    return Site(id=s.id, code=s.code, name=s.name, timezone=s.timezone, active=s.active)
+    return Site(
+        id=s.id,
+        code=s.code,
+        name=s.name,
+        timezone=s.timezone,
+        active=s.active,
+        hours=s.hours,
+        closed_dates=tuple(s.closed_dates),
+    )
 
 
 def _service(s: ServiceState) -> Service:
@@ -117,6 +216,7 @@ def _service(s: ServiceState) -> Service:
         daily_quota=s.daily_quota,
         priority_enabled=s.priority_enabled,
         active=s.active,
+        hours=s.hours,
     )
 
 

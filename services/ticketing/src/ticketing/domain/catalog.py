@@ -1,6 +1,6 @@
 """The registry's entities as ticketing needs them (a read model fed by ``registry.changed``)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -15,6 +15,9 @@ class Site:
     name: str
     timezone: str
     active: bool
+    # {"mon": [["08:00", "15:00"]], ...}; None means no hours are published (always open).
+    hours: dict[str, list[list[str]]] | None = None
+    closed_dates: tuple[str, ...] = field(default=())
 
     def local_day(self, at: datetime) -> date:
         return at.astimezone(ZoneInfo(self.timezone)).date()
@@ -34,6 +37,8 @@ class Service:
     daily_quota: int | None
     priority_enabled: bool
     active: bool
+    # Its own hours, when they differ from the site's (None: the site's hours apply).
+    hours: dict[str, list[list[str]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ class Counter:
 
 @dataclass(frozen=True)
 class Journey:
-    """An alur: services taken in order. Kept in the read model now; tickets use it later."""
+    """An alur: services taken in order; one journey ticket moves from step to step."""
 
     id: UUID
     site_id: UUID

@@ -8,11 +8,15 @@ Entrypoints translate the three families into HTTP: ``NotFound`` 404, ``InvalidR
 class DomainError(Exception):
     code = "refused"
 
-    def __init__(self, detail: str, *, detail_id: str | None = None) -> None:
+    def __init__(
+        self, detail: str, *, detail_id: str | None = None, extra: dict[str, str] | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         # Bahasa Indonesia, for refusals a citizen may read on a kiosk or web page.
         self.detail_id = detail_id
+        # More members of the problem response, for programs (e.g. ``opens_at``).
+        self.extra = extra or {}
 
 
 class NotFound(DomainError):
@@ -29,6 +33,12 @@ class InvalidRequest(DomainError):
 
 class Conflict(DomainError):
     code = "conflict"
+
+
+class Forbidden(DomainError):
+    """The caller is known but may not touch this (another agency's counter, another counter)."""
+
+    code = "forbidden"
 
 
 class UnknownService(InvalidRequest):
@@ -59,6 +69,22 @@ class UnknownCounter(NotFound):
     code = "unknown_counter"
 
 
+class UnknownJourney(InvalidRequest):
+    code = "unknown_journey"
+
+
+class OutsideHours(Conflict):
+    code = "outside_hours"
+
+
+class PhoneLimitReached(Conflict):
+    code = "phone_limit_reached"
+
+
+class RejoinRefused(Conflict):
+    code = "rejoin_refused"
+
+
 class IllegalTransition(Conflict):
     code = "illegal_transition"
 
@@ -69,6 +95,10 @@ class CounterClosed(IllegalTransition):
 
 class CounterBusy(IllegalTransition):
     code = "counter_busy"
+
+
+class CounterPaused(CounterClosed):
+    code = "counter_paused"
 
 
 class InvalidPhone(ValueError):

@@ -1,11 +1,13 @@
-"""FastAPI dependencies: the wired service and the admin bearer token."""
+"""FastAPI dependencies: the wired service and who is calling (admin, agency key, staff token)."""
 
+import hashlib
 import secrets
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
 from starlette.exceptions import HTTPException
 
+from ticketing.app.access import ADMIN, Actor
 from ticketing.bootstrap import Ticketing
 
 
@@ -17,22 +19,36 @@ def get_ticketing(request: Request) -> Ticketing:
 TicketingDep = Annotated[Ticketing, Depends(get_ticketing)]
 
 
-def is_admin(ticketing: TicketingDep, authorization: Annotated[str | None, Header()] = None) -> bool:
+async def current_actor(
+    ticketing: TicketingDep, authorization: Annotated[str | None, Header(max_length=1000)] = None
+) -> Actor | None:
+    """The caller behind ``Authorization: Bearer <secret>``, or None (no or unknown secret)."""
     scheme, _, token = (authorization or "").partition(" ")
-    return scheme.lower() == "bearer" and secrets.compare_digest(
-        token.strip().encode(), ticketing.settings.admin_token.encode()
-    )
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        return None
+    if secrets.compare_digest(token.encode(), ticketing.settings.admin_token.encode()):
+        return ADMIN
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    async with ticketing.uow() as uow:
+        credential = await uow.catalog.credential(digest)
+    if credential is None:
+        return None
+    if credential.kind == "staff_token":
+        return Actor(kind="staff", agency_id=credential.agency_id, counter_id=credential.counter_id)
+    return Actor(kind="agency", agency_id=credential.agency_id)
 
 
-def require_admin(admin: Annotated[bool, Depends(is_admin)]) -> None:
-    if not admin:
-        # Agency keys and staff tokens come with the next issue; the admin token opens everything now.
+def require_actor(actor: Annotated[Actor | None, Depends(current_actor)]) -> Actor:
+    if actor is None:
         raise HTTPException(
             401,
-            "Send the platform admin token as 'Authorization: Bearer <token>'.",
+            "Send a staff token, your agency's API key or the platform admin token as "
+            "'Authorization: Bearer <token>'.",
             headers={"WWW-Authenticate": "Bearer"},
         )
+    return actor
 
 
-IsAdmin = Annotated[bool, Depends(is_admin)]
-AdminOnly = Depends(require_admin)
+MaybeActor = Annotated[Actor | None, Depends(current_actor)]
+StaffActor = Annotated[Actor, Depends(require_actor)]

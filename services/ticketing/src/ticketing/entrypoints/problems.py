@@ -7,9 +7,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from ticketing.adapters.phone_sealer import PhoneHandoffUnavailable
-from ticketing.domain.errors import Conflict, DomainError, InvalidRequest, NotFound
+from ticketing.domain.errors import Conflict, DomainError, Forbidden, InvalidRequest, NotFound
 
-_STATUS = ((NotFound, 404), (InvalidRequest, 422), (Conflict, 409))
+_STATUS = ((NotFound, 404), (InvalidRequest, 422), (Conflict, 409), (Forbidden, 403))
 
 
 def _status(error: DomainError) -> int:
@@ -19,7 +19,7 @@ def _status(error: DomainError) -> int:
 def install_domain_problems(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _refused(_: Request, error: DomainError) -> JSONResponse:
-        extra: dict[str, Any] = {"code": error.code}
+        extra: dict[str, Any] = {**error.extra, "code": error.code}
         if error.detail_id:
             extra["detail_id"] = error.detail_id
         if isinstance(error, InvalidRequest):

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from ticketing.domain.catalog import Counter
 from ticketing.domain.counters import Desk, DeskStatus
@@ -16,7 +16,11 @@ from ticketing.domain.tickets import Channel, Locale, Priority, Ticket, TicketSt
 class TicketCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    service_id: UUID
+    service_id: UUID | None = Field(default=None, description="The service to queue for; or give journey_id.")
+    journey_id: UUID | None = Field(
+        default=None,
+        description="A journey (alur): the ticket is for its first step; each finished step issues the next.",
+    )
     channel: Channel
     priority: Priority = "regular"
     phone: str | None = Field(
@@ -40,6 +44,12 @@ class TicketCreate(BaseModel):
         except InvalidPhone as exc:
             raise ValueError(str(exc)) from None
 
+    @model_validator(mode="after")
+    def _service_or_journey(self) -> "TicketCreate":
+        if (self.service_id is None) == (self.journey_id is None):
+            raise ValueError("give exactly one of service_id (one service) or journey_id (a journey)")
+        return self
+
 
 class TicketPublic(BaseModel):
     """A ticket as its holder sees it (and staff)."""
@@ -61,6 +71,10 @@ class TicketPublic(BaseModel):
     counter_id: UUID | None = None
     counter_name: str | None = Field(default=None, examples=["Loket 3"])
     called_at: datetime | None = None
+    journey_id: UUID | None = None
+    journey_step: int | None = None
+    rejoined: bool = Field(default=False, description="The ticket already used its one rejoin (TUNDA).")
+    transferred_to: UUID | None = None
 
     @classmethod
     def of(
@@ -82,6 +96,10 @@ class TicketPublic(BaseModel):
             counter_id=ticket.counter_id,
             counter_name=counter.name if counter else None,
             called_at=ticket.called_at,
+            journey_id=ticket.journey_id,
+            journey_step=ticket.journey_step,
+            rejoined=ticket.rejoined,
+            transferred_to=ticket.transferred_to,
         )
 
 
@@ -101,6 +119,9 @@ class CounterTicketPublic(BaseModel):
     called_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
+    recalls: int = Field(description="How often the counter called this ticket again.")
+    journey_id: UUID | None
+    journey_step: int | None
 
     @classmethod
     def of(cls, ticket: Ticket, counter: Counter | None) -> "CounterTicketPublic":
@@ -118,6 +139,9 @@ class CounterTicketPublic(BaseModel):
             called_at=ticket.called_at,
             started_at=ticket.started_at,
             finished_at=ticket.finished_at,
+            recalls=ticket.recalls,
+            journey_id=ticket.journey_id,
+            journey_step=ticket.journey_step,
         )
 
 
@@ -128,6 +152,7 @@ class CounterPublic(BaseModel):
     agency_id: UUID
     service_ids: list[UUID]
     status: DeskStatus
+    pause_reason: str | None
     current_ticket: CounterTicketPublic | None
 
     @classmethod
@@ -141,6 +166,7 @@ class CounterPublic(BaseModel):
             agency_id=counter.agency_id,
             service_ids=list(counter.service_ids),
             status=desk.status,
+            pause_reason=desk.pause_reason,
             current_ticket=current,
         )
 
@@ -165,3 +191,66 @@ class QueuePublic(BaseModel):
         description="Today's waiting tickets, in the order they will be called."
     )
     called: list[CalledEntry] = Field(description="Tickets a counter is calling or serving now.")
+
+
+class CounterPause(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=200, examples=["istirahat", "gangguan sistem"])
+
+    @field_validator("reason")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("say why the counter pauses (e.g. 'istirahat')")
+        return value.strip()
+
+
+class CounterTransfer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to_service_id: UUID
+    keep_place: bool = Field(
+        default=True,
+        description="true: the new ticket takes the original ticket's place in the target line "
+        "(ahead of those who came later); false: it joins the end of that line.",
+    )
+
+
+class TransferPublic(BaseModel):
+    transferred: CounterTicketPublic
+    new_ticket: CounterTicketPublic
+
+
+class BoardCallPublic(BaseModel):
+    ticket_id: UUID
+    number: str
+    service_id: UUID
+    counter_id: UUID | None
+    counter_name: str | None
+    called_at: datetime
+    recalls: int
+    status: TicketStatus
+
+
+class ServiceWaiting(BaseModel):
+    service_id: UUID
+    code: str
+    prefix: str
+    name_id: str
+    name_en: str
+    agency_id: UUID
+    waiting: int
+
+
+class AgencyWaiting(BaseModel):
+    agency_id: UUID
+    waiting: int
+
+
+class SnapshotPublic(BaseModel):
+    site_id: UUID
+    at: datetime
+    latest_calls: list[BoardCallPublic] = Field(description="The latest calls of today, newest first.")
+    waiting_by_service: list[ServiceWaiting]
+    waiting_by_agency: list[AgencyWaiting]

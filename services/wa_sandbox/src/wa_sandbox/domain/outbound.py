@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from wa_sandbox.domain.approved_templates import fill
 from wa_sandbox.domain.graph_errors import GraphError, invalid_parameter
 from wa_sandbox.domain.phones import InvalidPhone, to_wa_id
 
@@ -185,6 +186,9 @@ def _render_template(body: Mapping[str, Any]) -> str:
     parameters = [_parameter_text(parameter, f"template['components'][{index}]")
                   for index, component in enumerate(components)
                   for parameter in _component_parameters(component, index)]
+    approved = fill(name, code, parameters)
+    if approved is not None:
+        return approved
     rendered = f"{name} ({code})"
     return f"{rendered}: {' | '.join(parameters)}" if parameters else rendered
 
