@@ -45,6 +45,7 @@ def test_every_built_service_has_its_dockerfile(name: str) -> None:
     assert dockerfile.is_file(), f"{name}: {dockerfile} is missing"
     text = dockerfile.read_text()
     assert "libs/" in text, f"{name}: the image must install the shared libs"
+    assert "-c requirements/constraints.txt" in text, f"{name}: the image must use the pinned versions"
 
 
 @pytest.mark.parametrize("name", sorted(_built_services()))
