@@ -330,3 +330,19 @@ async def test_deleting_an_open_counter_removes_it_from_the_forecast(db: MemoryD
     await open_hall(db, hall, counters=2)
     await feed(db, hall.counter(1, op="delete"))
     assert [f["open_counters"] for f in published(db, "queue.forecast")] == [1]
+
+
+async def test_estimate_updates_per_event_stay_bounded_however_long_the_queue(hall: Any) -> None:
+    db = MemoryDatabase(rollback=False)  # no copy of the whole state per event: 300 tickets stay quick
+    await open_hall(db, hall, mean=5)
+    await feed(db, *(hall.issued(minute / 10) for minute in range(300)))
+    db.state.published.clear()
+
+    # A second counter halves every wait: all 300 citizens' estimates move, yet one event
+    # re-sends only the head of the queue (the forecast tells the rest of the hall).
+    await feed(db, hall.counter(1), hall.counter_state("counter.opened", 1, minute=31))
+
+    estimates = published(db, "ticket.estimated")
+    assert 2 <= len(estimates) <= POLICY.recheck_head
+    assert [e["position"] for e in estimates] == sorted(e["position"] for e in estimates)
+    assert published(db, "queue.forecast")[-1]["open_counters"] == 2

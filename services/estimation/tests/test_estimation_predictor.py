@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from estimation.app.registry import SiteState
 from estimation.domain.hours import opening_hours
 from estimation.domain.learning import LearnedRates
 from estimation.domain.predictor import (
@@ -160,3 +161,19 @@ def test_nonsense_positions_are_refused(position: int) -> None:
 def test_naive_times_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         call_estimate(at=datetime(2026, 5, 4, 8, 0), situation=situation(1))
+
+
+def test_the_demo_sites_hours_and_null_closed_days_are_understood() -> None:
+    state = SiteState.model_validate(
+        {
+            "id": "00000000-0000-0000-0000-000000000001",
+            "timezone": "Asia/Makassar",
+            "closed_dates": None,
+            "hours": {"fri": [["08:00", "11:30"], ["13:00", "15:00"]], "mon": [["8am", "x"]]},
+        }
+    )
+    friday = datetime(2026, 5, 8, 9, 0, tzinfo=WITA)
+    assert len(opening_hours(state.hours, at=friday, zone=WITA).intervals) == 2
+    # A malformed pair is ignored: that day counts as closed, estimates still flow.
+    monday = datetime(2026, 5, 4, 9, 0, tzinfo=WITA)
+    assert opening_hours(state.hours, at=monday, zone=WITA).intervals == ((monday, monday),)

@@ -93,7 +93,7 @@ async def _service_view(
                 occupancy_min=rates.counter_occupancy_min(
                     learned, scope=counter_scope(counter.id), policy=policy.learning
                 ),
-                share=await _share(store, counter, service_id),
+                share=await _share(store, policy, counter, service_id),
                 busy=counter.id in busy,
             )
             for counter in open_now
@@ -108,16 +108,33 @@ async def _service_view(
     )
 
 
-async def _share(store: QueueStore, counter: Counter, service_id: UUID) -> float:
-    """The part of a counter's calls that go to ``service_id``: in proportion to the waiting lines."""
+async def _share(store: QueueStore, policy: EstimationPolicy, counter: Counter, service_id: UUID) -> float:
+    """The part of a counter's time that goes to ``service_id``: in proportion to the work waiting.
+
+    A counter that calls the oldest ticket of its services spends its time on each line as that
+    line's waiting work (tickets times their mean occupancy) weighs among them: counting tickets
+    alone would have a quick service wait as long as a slow one sharing its counters.
+    """
     if len(counter.service_ids) <= 1:
         return 1.0
-    waiting = {other: await store.waiting_count(other) for other in counter.service_ids}
-    total = sum(waiting.values())
+    work = {other: await _waiting_work(store, policy, other) for other in counter.service_ids}
+    total = sum(work.values())
     if total == 0:
         return 1.0 / len(counter.service_ids)
-    # A line that exists gets at least an even split of the rest: a counter does not starve it.
-    return max(waiting[service_id], 1) / max(total, 1)
+    # A line gets at least one citizen's worth of time: a counter does not starve it.
+    own = max(work[service_id], await _mean_occupancy(store, policy, service_id))
+    return min(own / max(total, own), 1.0)
+
+
+async def _waiting_work(store: QueueStore, policy: EstimationPolicy, service_id: UUID) -> float:
+    waiting = await store.waiting_count(service_id)
+    return waiting * await _mean_occupancy(store, policy, service_id) if waiting else 0.0
+
+
+async def _mean_occupancy(store: QueueStore, policy: EstimationPolicy, service_id: UUID) -> float:
+    learned = await store.learning(service_id)
+    prior = policy.mean_service_min(await store.service(service_id))
+    return learned.occupancy.shrunk_mean(prior=prior, pseudo_count=policy.learning.service_pseudo_count)
 
 
 async def _hours(store: QueueStore, service: Service | None, *, at: datetime, zone: tzinfo) -> OpeningHours:

@@ -104,7 +104,7 @@ async def _site_changed(changed: RegistryChanged, store: QueueStore) -> None:
             timezone=state.timezone,
             active=state.active,
             hours=state.hours,
-            closed_dates=tuple(state.closed_dates),
+            closed_dates=tuple(state.closed_dates or ()),
         )
     )
 

@@ -16,7 +16,8 @@ class SiteState(_RegistryState):
     timezone: str = Field(examples=["Asia/Makassar"])
     active: bool = True
     hours: dict[str, Any] | None = None
-    closed_dates: list[str] = Field(default_factory=list)
+    # The registry may send null for "no closed days".
+    closed_dates: list[str] | None = None
 
     @field_validator("timezone")
     @classmethod

@@ -33,7 +33,7 @@ class TicketEstimatePublic(BaseModel):
 class ServiceForecastPublic(BaseModel):
     service_id: UUID
     waiting: int
-    open_counters: int = Field(description="0 when none is open: the waits then assume one opens")
+    open_counters: int = Field(description="0 when none is open: waits then assume the registered ones open")
     wait_p10: float = Field(description="minutes, for a ticket taken now")
     wait_p50: float
     wait_p90: float

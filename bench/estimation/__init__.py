@@ -1,0 +1,1 @@
+"""Accuracy and cost benchmark of the estimation service (``python -m bench.estimation``)."""
