@@ -34,6 +34,7 @@ def test_a_web_ticket_reaches_the_citizen_on_whatsapp_with_its_eta(system: Syste
     message = wait_for_message(system, http, wa_id, ticket["number"])
     assert "WITA" in message["text"], message["text"]
     assert "Perkiraan" in message["text"], message["text"]
+    assert "antara" in message["text"], "the estimate band (P10–P90) is shown"
     # One trace from the HTTP request to the Graph API call, across the outbox and Kafka.
     assert message["headers"].get("traceparent", "").split("-")[1] == trace_id
 

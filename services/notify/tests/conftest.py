@@ -33,6 +33,8 @@ from antre_platform.sealed import public_key_of, seal
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from notify.adapters.meta_webhook import sign
+from notify.domain.conversation import ConversationState
+from notify.domain.phone import PhoneNumber
 from notify.main import create_app
 from notify.settings import Settings
 
@@ -200,10 +202,23 @@ class RunningNotify:
         return [json.loads(bytes(row["payload"])) for row in rows]
 
 
+async def open_window(app: FastAPI, phone: str = PHONE, *, at: datetime = NOW) -> None:
+    """As if the citizen had written to us at ``at``: WhatsApp's 24-hour customer-service
+    window is open, so free-form messages (not templates) go to them."""
+    async with app.state.notify.uow() as work:
+        await work.store.save_conversation(
+            PhoneNumber.parse(phone), ConversationState(), now=at, inbound_at=at
+        )
+
+
 @contextlib.asynccontextmanager
-async def running_notify(settings: Settings, clock: FixedClock) -> AsyncIterator[RunningNotify]:
+async def running_notify(
+    settings: Settings, clock: FixedClock, *, window_open: bool = True
+) -> AsyncIterator[RunningNotify]:
     app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
+        if window_open:
+            await open_window(app)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://notify") as http:
             yield RunningNotify(app=app, http=http, settings=settings)
 
@@ -221,8 +236,10 @@ StartNotify = Callable[..., contextlib.AbstractAsyncContextManager[RunningNotify
 def start_notify(settings: Settings, clock: FixedClock) -> StartNotify:
     """Start notify yourself (e.g. twice on one database, or with Kafka): ``async with start_notify():``."""
 
-    def start(**changes: Any) -> contextlib.AbstractAsyncContextManager[RunningNotify]:
-        return running_notify(settings.model_copy(update=changes), clock)
+    def start(
+        *, window_open: bool = True, **changes: Any
+    ) -> contextlib.AbstractAsyncContextManager[RunningNotify]:
+        return running_notify(settings.model_copy(update=changes), clock, window_open=window_open)
 
     return start
 

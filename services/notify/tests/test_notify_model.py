@@ -5,7 +5,6 @@ from uuid import uuid4
 
 from notify.domain.model import (
     Call,
-    InboundMessage,
     Recipient,
     ServiceInfo,
     SiteInfo,

@@ -41,6 +41,7 @@ def _send_policy(settings: Settings) -> SendPolicy:
         retry_max=settings.send_retry_max_seconds,
         lease=timedelta(seconds=settings.send_lease_seconds),
         poll_seconds=settings.send_poll_seconds,
+        max_per_second=settings.whatsapp_max_messages_per_second,
     )
 
 

@@ -69,7 +69,9 @@ class Settings(ServiceSettings):
     default_site_code: str = Field(
         default="MPP-KPG", description="the site whose services the WhatsApp menu offers"
     )
-    action_poll_seconds: float = Field(default=0.5, gt=0, description="how often due conversation actions run")
+    action_poll_seconds: float = Field(
+        default=0.5, gt=0, description="how often due conversation actions run"
+    )
     action_attempts: int = Field(default=6, ge=1, description="tries before telling the citizen to try later")
 
     compose_poll_seconds: float = Field(default=1.0, gt=0)
@@ -81,6 +83,9 @@ class Settings(ServiceSettings):
     )
     send_retry_initial_seconds: float = Field(default=0.5, gt=0)
     send_retry_max_seconds: float = Field(default=8.0, gt=0)
+    whatsapp_max_messages_per_second: float = Field(
+        default=80.0, gt=0, description="Cloud API throughput cap per phone number id"
+    )
     send_lease_seconds: float = Field(
         default=120.0, gt=0, description="a claim older than this was lost in a crash"
     )

@@ -21,6 +21,7 @@ from asyncpg.transaction import Transaction
 from opentelemetry import propagate
 
 from notify.adapters.phone_vault import PhoneVault
+from notify.domain.conversation import CatalogService, ConversationState
 from notify.domain.model import (
     Call,
     DeliveryStatus,
@@ -35,7 +36,6 @@ from notify.domain.model import (
     StatusUpdate,
     Ticket,
 )
-from notify.domain.conversation import CatalogService, ConversationState
 from notify.domain.phone import PhoneNumber
 from notify.domain.texts import Eta, Locale
 
@@ -452,10 +452,16 @@ class PostgresStore:
         )
 
     async def save_conversation(
-        self, phone: PhoneNumber, state: ConversationState, *, now: datetime, inbound_at: datetime | None = None
+        self,
+        phone: PhoneNumber,
+        state: ConversationState,
+        *,
+        now: datetime,
+        inbound_at: datetime | None = None,
     ) -> None:
         await self._conn.execute(
-            """INSERT INTO conversations (phone_hash, locale, opted_out, survey_ticket_id, last_inbound_at, updated_at)
+            """INSERT INTO conversations
+                 (phone_hash, locale, opted_out, survey_ticket_id, last_inbound_at, updated_at)
                VALUES ($1, $2, $3, $4, $5, $6)
                ON CONFLICT (phone_hash) DO UPDATE SET
                  locale = EXCLUDED.locale, opted_out = EXCLUDED.opted_out,
@@ -526,7 +532,14 @@ class PostgresStore:
         return tuple(services)
 
     async def save_forecast(
-        self, *, service_id: UUID, waiting: int, open_counters: int, wait_p50: float, wait_p90: float, at: datetime
+        self,
+        *,
+        service_id: UUID,
+        waiting: int,
+        open_counters: int,
+        wait_p50: float,
+        wait_p90: float,
+        at: datetime,
     ) -> None:
         await self._conn.execute(
             """INSERT INTO forecasts (service_id, waiting, open_counters, wait_p50, wait_p90, at)
@@ -547,7 +560,8 @@ class PostgresStore:
         self, *, wamid: str, phone: PhoneNumber, action: dict[str, Any], locale: Locale, now: datetime
     ) -> None:
         await self._conn.execute(
-            """INSERT INTO conversation_actions (wamid, phone, phone_hash, action, locale, next_attempt_at, created_at)
+            """INSERT INTO conversation_actions
+                 (wamid, phone, phone_hash, action, locale, next_attempt_at, created_at)
                VALUES ($1, $2, $3, $4::jsonb, $5, $6, $6) ON CONFLICT (wamid) DO NOTHING""",
             wamid,
             self._vault.encrypt(phone, row=_action_row(wamid)),
@@ -600,10 +614,18 @@ class PostgresStore:
         )
 
     async def add_citizen_ticket(
-        self, *, ticket_id: UUID, phone: PhoneNumber, service_id: UUID, number: str, access_token: str, now: datetime
+        self,
+        *,
+        ticket_id: UUID,
+        phone: PhoneNumber,
+        service_id: UUID,
+        number: str,
+        access_token: str,
+        now: datetime,
     ) -> None:
         await self._conn.execute(
-            """INSERT INTO citizen_tickets (ticket_id, phone_hash, service_id, number, access_token, created_at)
+            """INSERT INTO citizen_tickets
+                 (ticket_id, phone_hash, service_id, number, access_token, created_at)
                VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ticket_id) DO NOTHING""",
             ticket_id,
             self._vault.lookup_hash(phone),

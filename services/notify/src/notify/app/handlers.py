@@ -21,10 +21,11 @@ from antre_contracts.events import (
     ServiceFinished,
     TicketEstimated,
     TicketIssued,
+    TicketNoShow,
 )
 from antre_platform.clock import Clock
 
-from notify.app.conversation import answer_inbound, ask_survey
+from notify.app.conversation import answer_inbound, ask_survey, tell_no_show
 from notify.app.ports import UnitOfWork, UnitOfWorkFactory
 from notify.domain.model import (
     Call,
@@ -69,7 +70,18 @@ async def handle_event(event: CloudEvent, *, uow: UnitOfWorkFactory, clock: Cloc
         return await _queue_forecast(event, uow=uow)
     if event.type == "service.finished":
         return await _service_finished(event, uow=uow, clock=clock, timing=timing)
+    if event.type == "ticket.no_show":
+        return await _ticket_no_show(event, uow=uow, clock=clock, timing=timing)
     return 0
+
+
+async def _ticket_no_show(event: CloudEvent, *, uow: UnitOfWorkFactory, clock: Clock, timing: Timing) -> int:
+    missed = event.data_as(TicketNoShow)
+    async with uow() as work:
+        await work.store.lock_ticket(missed.ticket_id)
+        if not await work.first_delivery(event.id):
+            return 0
+        return await tell_no_show(work, ticket_id=missed.ticket_id, now=clock.now(), timing=timing)
 
 
 async def _queue_forecast(event: CloudEvent, *, uow: UnitOfWorkFactory) -> int:

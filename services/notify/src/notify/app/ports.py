@@ -8,6 +8,7 @@ from uuid import UUID
 
 from antre_contracts import CloudEvent
 
+from notify.domain.conversation import CatalogService, ConversationState
 from notify.domain.model import (
     Call,
     DeliveryStatus,
@@ -20,7 +21,6 @@ from notify.domain.model import (
     StatusUpdate,
     Ticket,
 )
-from notify.domain.conversation import CatalogService, ConversationState
 from notify.domain.phone import PhoneNumber
 from notify.domain.texts import Eta, Locale
 
@@ -71,14 +71,26 @@ class NotifyStore(Protocol):
 
     async def conversation(self, phone: PhoneNumber) -> ConversationState: ...
     async def save_conversation(
-        self, phone: PhoneNumber, state: ConversationState, *, now: datetime, inbound_at: datetime | None = None
+        self,
+        phone: PhoneNumber,
+        state: ConversationState,
+        *,
+        now: datetime,
+        inbound_at: datetime | None = None,
     ) -> None: ...
     async def opted_out(self, phone: PhoneNumber) -> bool: ...
     async def withdraw_unsent(self, phone: PhoneNumber) -> int: ...
     async def site_by_code(self, code: str) -> UUID | None: ...
     async def catalog(self, site_id: UUID) -> tuple[CatalogService, ...]: ...
     async def save_forecast(
-        self, *, service_id: UUID, waiting: int, open_counters: int, wait_p50: float, wait_p90: float, at: datetime
+        self,
+        *,
+        service_id: UUID,
+        waiting: int,
+        open_counters: int,
+        wait_p50: float,
+        wait_p90: float,
+        at: datetime,
     ) -> None: ...
     async def add_action(
         self, *, wamid: str, phone: PhoneNumber, action: dict[str, Any], locale: Locale, now: datetime
@@ -89,7 +101,14 @@ class NotifyStore(Protocol):
     async def finish_action(self, wamid: str) -> None: ...
     async def retry_action(self, wamid: str, *, next_attempt_at: datetime) -> None: ...
     async def add_citizen_ticket(
-        self, *, ticket_id: UUID, phone: PhoneNumber, service_id: UUID, number: str, access_token: str, now: datetime
+        self,
+        *,
+        ticket_id: UUID,
+        phone: PhoneNumber,
+        service_id: UUID,
+        number: str,
+        access_token: str,
+        now: datetime,
     ) -> None: ...
     async def latest_citizen_ticket(self, phone: PhoneNumber) -> tuple[UUID, str, UUID, str] | None: ...
 

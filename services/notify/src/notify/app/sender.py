@@ -32,6 +32,7 @@ from tenacity.stop import stop_base
 
 from notify.app.handlers import apply_status, notification_event
 from notify.app.ports import MessageSender, RejectedSendError, TransientSendError, UnitOfWorkFactory
+from notify.app.throttle import Throttle
 from notify.domain.model import OutboundMessage
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class SendPolicy:
     backoff_max: timedelta = timedelta(minutes=15)
     lease: timedelta = timedelta(minutes=2)
     poll_seconds: float = 0.5
+    max_per_second: float = 80.0
 
     def next_backoff(self, attempts_so_far: int) -> timedelta:
         """How long a message that kept failing waits in the database before its next round."""
@@ -67,8 +69,15 @@ class _stop_when(stop_base):
 
 class OutboundSender:
     def __init__(
-        self, *, uow: UnitOfWorkFactory, client: MessageSender, clock: Clock, policy: SendPolicy
+        self,
+        *,
+        uow: UnitOfWorkFactory,
+        client: MessageSender,
+        clock: Clock,
+        policy: SendPolicy,
+        throttle: Throttle | None = None,
     ) -> None:
+        self._throttle = throttle or Throttle(policy.max_per_second)
         self._uow = uow
         self._client = client
         self._clock = clock
@@ -159,11 +168,14 @@ class OutboundSender:
             await self._record_sent(message, wamid, tries)
 
     async def _deliver(self, message: OutboundMessage) -> str:
+        await self._throttle.acquire()  # every call counts against the cap, retries too
         # Outside WhatsApp's 24-hour customer-service window only approved templates go.
         if not message.in_window and message.template is not None:
             return await self._client.send_template(to_wa_id=message.to.wa_id, template=message.template)
         if message.interactive is not None:
-            return await self._client.send_interactive(to_wa_id=message.to.wa_id, interactive=message.interactive)
+            return await self._client.send_interactive(
+                to_wa_id=message.to.wa_id, interactive=message.interactive
+            )
         return await self._client.send_text(to_wa_id=message.to.wa_id, body=message.body)
 
     async def _record_sent(self, message: OutboundMessage, wamid: str, tries: int) -> None:

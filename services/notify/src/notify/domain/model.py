@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 from uuid import UUID
 
-from notify.domain.phone import PhoneNumber
 from notify.domain import templates
+from notify.domain.phone import PhoneNumber
 from notify.domain.texts import (
     Eta,
     IssuedFacts,
