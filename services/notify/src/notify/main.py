@@ -30,6 +30,9 @@ def _timing(settings: Settings) -> Timing:
         issued_ttl=timedelta(seconds=settings.issued_message_ttl_seconds),
         called_ttl=timedelta(seconds=settings.called_message_ttl_seconds),
         reply_ttl=timedelta(seconds=settings.reply_ttl_seconds),
+        few_ahead=settings.few_ahead_position,
+        eta_change_min=timedelta(minutes=settings.eta_change_minutes),
+        eta_change_interval=timedelta(minutes=settings.eta_change_interval_minutes),
     )
 
 
@@ -42,6 +45,7 @@ def _send_policy(settings: Settings) -> SendPolicy:
         lease=timedelta(seconds=settings.send_lease_seconds),
         poll_seconds=settings.send_poll_seconds,
         max_per_second=settings.whatsapp_max_messages_per_second,
+        pair_wait=timedelta(seconds=settings.whatsapp_pair_wait_seconds),
     )
 
 
@@ -76,6 +80,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         notify.ticketing = TicketingClient(client, base_url=settings.ticketing_url)
         rt.spawn(notify.sender.run(), "sender")
         rt.spawn(notify.run_action_loop(settings.action_poll_seconds), "conversation-actions")
+        rt.spawn(
+            notify.run_retention_loop(
+                timedelta(days=settings.phone_retention_days), settings.retention_check_seconds
+            ),
+            "phone-retention",
+        )
         rt.spawn(notify.run_compose_loop(settings.compose_poll_seconds), "compose-due")
 
     async def stop_background(_: ServiceRuntime) -> None:

@@ -74,6 +74,16 @@ class Settings(ServiceSettings):
     )
     action_attempts: int = Field(default=6, ge=1, description="tries before telling the citizen to try later")
 
+    phone_retention_days: float = Field(
+        default=30, gt=0, description="phone numbers are removed this long after their last use"
+    )
+    retention_check_seconds: float = Field(default=3600, gt=0)
+    eta_change_minutes: float = Field(default=10, gt=0, description="a call-time change worth a message")
+    eta_change_interval_minutes: float = Field(
+        default=15, ge=0, description="at most one estimate-change message per ticket this often"
+    )
+    few_ahead_position: int = Field(default=3, ge=1, description='"N more ahead" at this position')
+
     compose_poll_seconds: float = Field(default=1.0, gt=0)
     send_poll_seconds: float = Field(default=0.5, gt=0)
     send_concurrency: int = Field(default=8, ge=1)
@@ -85,6 +95,9 @@ class Settings(ServiceSettings):
     send_retry_max_seconds: float = Field(default=8.0, gt=0)
     whatsapp_max_messages_per_second: float = Field(
         default=80.0, gt=0, description="Cloud API throughput cap per phone number id"
+    )
+    whatsapp_pair_wait_seconds: float = Field(
+        default=6.0, gt=0, description="wait after Meta's pair rate limit (131056) for one citizen"
     )
     send_lease_seconds: float = Field(
         default=120.0, gt=0, description="a claim older than this was lost in a crash"

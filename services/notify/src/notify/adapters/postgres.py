@@ -35,6 +35,7 @@ from notify.domain.model import (
     SiteInfo,
     StatusUpdate,
     Ticket,
+    Told,
 )
 from notify.domain.phone import PhoneNumber
 from notify.domain.texts import Eta, Locale
@@ -435,6 +436,89 @@ class PostgresStore:
             ticket_id,
         )
         return [dict(row) for row in rows]
+
+    # Retention --------------------------------------------------------------------------------
+
+    async def purge_phones(self, *, before: datetime) -> int:
+        """Forget phone numbers last needed before ``before``: hand-offs, inbound messages,
+        finished outbound messages (their ciphertext and hash are blanked, the delivery record
+        stays), done actions, kept access tokens and idle conversations. An opted-out
+        citizen's row stays: it holds only the keyed hash, and it is what keeps them opted out."""
+        purged = 0
+        for statement in (
+            "DELETE FROM recipients WHERE created_at < $1",
+            "DELETE FROM inbound_messages WHERE received_at < $1",
+            """UPDATE outbound_messages SET phone = ''::bytea, phone_hash = ''::bytea
+               WHERE created_at < $1 AND status IN ('sent', 'failed', 'expired')
+                 AND phone_hash <> ''::bytea""",
+            "DELETE FROM conversation_actions WHERE created_at < $1 AND status = 'done'",
+            "DELETE FROM citizen_tickets WHERE created_at < $1",
+            """DELETE FROM conversations
+               WHERE NOT opted_out AND COALESCE(last_inbound_at, updated_at) < $1""",
+        ):
+            purged += int((await self._conn.execute(statement, before)).split()[-1])
+        return purged
+
+    # Leave-home reminders and positions ---------------------------------------------------
+
+    async def told(self, ticket_id: UUID) -> Told | None:
+        row = await self._conn.fetchrow(
+            "SELECT told_call_p50, told_at, eta_changes FROM tickets WHERE ticket_id = $1", ticket_id
+        )
+        if row is None or row["told_call_p50"] is None:
+            return None
+        return Told(call_p50=row["told_call_p50"], at=row["told_at"], changes=row["eta_changes"])
+
+    async def set_told(self, ticket_id: UUID, *, call_p50: datetime, at: datetime, change: bool) -> None:
+        await self._conn.execute(
+            """UPDATE tickets SET told_call_p50 = $2, told_at = $3,
+                 eta_changes = eta_changes + CASE WHEN $4 THEN 1 ELSE 0 END
+               WHERE ticket_id = $1""",
+            ticket_id,
+            call_p50,
+            at,
+            change,
+        )
+
+    async def position(self, ticket_id: UUID) -> int | None:
+        return cast(
+            int | None,
+            await self._conn.fetchval("SELECT position FROM estimates WHERE ticket_id = $1", ticket_id),
+        )
+
+    async def schedule_reminder(self, ticket_id: UUID, *, due_at: datetime) -> None:
+        """Set or move the ticket's reminder; one that already fired stays fired."""
+        await self._conn.execute(
+            """INSERT INTO reminders (ticket_id, due_at) VALUES ($1, $2)
+               ON CONFLICT (ticket_id) DO UPDATE SET due_at = EXCLUDED.due_at
+               WHERE reminders.fired_at IS NULL""",
+            ticket_id,
+            due_at,
+        )
+
+    async def reschedule_reminder(self, ticket_id: UUID, *, due_at: datetime) -> None:
+        await self._conn.execute(
+            "UPDATE reminders SET due_at = $2, fired_at = NULL WHERE ticket_id = $1", ticket_id, due_at
+        )
+
+    async def due_reminders(self, *, now: datetime, limit: int) -> list[UUID]:
+        rows = await self._conn.fetch(
+            """SELECT ticket_id FROM reminders
+               WHERE fired_at IS NULL AND due_at <= $1 ORDER BY due_at LIMIT $2""",
+            now,
+            limit,
+        )
+        return [row["ticket_id"] for row in rows]
+
+    async def mark_reminder_fired(self, ticket_id: UUID, *, at: datetime) -> bool:
+        """True for the one transaction that fires it."""
+        return bool(
+            await self._conn.fetchval(
+                "UPDATE reminders SET fired_at = $2 WHERE ticket_id = $1 AND fired_at IS NULL RETURNING true",
+                ticket_id,
+                at,
+            )
+        )
 
     # Conversation -------------------------------------------------------------------------
 

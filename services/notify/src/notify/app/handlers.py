@@ -38,8 +38,12 @@ from notify.domain.model import (
     advance_delivery,
     called_message,
     delivery_event,
+    estimate_changed_message,
+    few_ahead_message,
     issue_due_at,
     issued_message,
+    leave_home_at,
+    leave_home_message,
 )
 from notify.domain.phone import InvalidPhoneNumber, PhoneNumber
 from notify.domain.texts import Eta
@@ -172,6 +176,7 @@ async def _ticket_estimated(
         await work.store.lock_ticket(estimate.ticket_id)
         if not await work.first_delivery(event.id):
             return 0
+        previous = await work.store.position(estimate.ticket_id)
         await work.store.save_estimate(
             ticket_id=estimate.ticket_id,
             service_id=estimate.service_id,
@@ -184,7 +189,46 @@ async def _ticket_estimated(
             ),
             at=estimate.at,
         )
-        return await compose_for_ticket(work, estimate.ticket_id, now=now, timing=timing)
+        created = await compose_for_ticket(work, estimate.ticket_id, now=now, timing=timing)
+        created += await _estimate_changed(work, estimate.ticket_id, now=now, timing=timing)
+        return created + await _few_ahead(work, estimate.ticket_id, previous, estimate.position, now, timing)
+
+
+async def _estimate_changed(work: UnitOfWork, ticket_id: UUID, *, now: datetime, timing: Timing) -> int:
+    store = work.store
+    recipient, ticket, eta = (
+        await store.recipient(ticket_id),
+        await store.ticket(ticket_id),
+        await store.eta(ticket_id),
+    )
+    if recipient is None or ticket is None or eta is None or await store.latest_call(ticket_id) is not None:
+        return 0
+    draft = estimate_changed_message(
+        ticket=ticket,
+        recipient=recipient,
+        eta=eta,
+        site=await store.site_info(ticket.site_id),
+        told=await store.told(ticket_id),
+        now=now,
+        timing=timing,
+    )
+    if draft is None or await store.add_outbound(draft, now=now) is None:
+        return 0
+    await store.set_told(ticket_id, call_p50=eta.call_p50, at=now, change=True)
+    return 1
+
+
+async def _few_ahead(
+    work: UnitOfWork, ticket_id: UUID, previous: int | None, position: int, now: datetime, timing: Timing
+) -> int:
+    recipient = await work.store.recipient(ticket_id)
+    ticket = await work.store.ticket(ticket_id)
+    if recipient is None or ticket is None or await work.store.latest_call(ticket_id) is not None:
+        return 0
+    draft = few_ahead_message(
+        ticket=ticket, recipient=recipient, previous=previous, position=position, now=now, timing=timing
+    )
+    return 1 if draft is not None and await work.store.add_outbound(draft, now=now) is not None else 0
 
 
 async def _counter_called(event: CloudEvent, *, uow: UnitOfWorkFactory, clock: Clock, timing: Timing) -> int:
@@ -221,10 +265,11 @@ async def compose_for_ticket(work: UnitOfWork, ticket_id: UUID, *, now: datetime
     call = await store.latest_call(ticket_id)
     created = 0
     if ticket is not None:
+        eta = await store.eta(ticket_id)
         draft = issued_message(
             ticket=ticket,
             recipient=recipient,
-            eta=await store.eta(ticket_id),
+            eta=eta,
             service=await store.service_info(ticket.service_id),
             site=await store.site_info(ticket.site_id),
             already_called=call is not None,
@@ -233,6 +278,9 @@ async def compose_for_ticket(work: UnitOfWork, ticket_id: UUID, *, now: datetime
         )
         if draft is not None and await store.add_outbound(draft, now=now) is not None:
             created += 1
+            if eta is not None:
+                await store.set_told(ticket_id, call_p50=eta.call_p50, at=now, change=False)
+        await _schedule_leave_home(work, ticket, now=now, timing=timing, called=call is not None)
     if call is not None:
         counter_name = None if call.counter_name else await store.counter_name(call.counter_id)
         draft = called_message(
@@ -244,6 +292,47 @@ async def compose_for_ticket(work: UnitOfWork, ticket_id: UUID, *, now: datetime
         )
         if draft is not None and await store.add_outbound(draft, now=now) is not None:
             created += 1
+    return created
+
+
+async def _schedule_leave_home(
+    work: UnitOfWork, ticket: Ticket, *, now: datetime, timing: Timing, called: bool
+) -> None:
+    """A durable reminder at arrive_by minus travel time, moved by each newer estimate; none
+    when leaving is due about now anyway (the ticket message already says "berangkat")."""
+    leave_at = leave_home_at(ticket, await work.store.eta(ticket.ticket_id))
+    if called or leave_at is None or leave_at < now + timing.reminder_min_lead:
+        return
+    await work.store.schedule_reminder(ticket.ticket_id, due_at=leave_at)
+
+
+async def fire_due_reminders(*, uow: UnitOfWorkFactory, clock: Clock, limit: int = 100) -> int:
+    """Send the leave-home reminders that are due; each fires once, even across restarts."""
+    now = clock.now()
+    async with uow() as work:
+        due = await work.store.due_reminders(now=now, limit=limit)
+    created = 0
+    for ticket_id in due:
+        async with uow() as work:
+            await work.store.lock_ticket(ticket_id)
+            if not await work.store.mark_reminder_fired(ticket_id, at=now):
+                continue
+            recipient = await work.store.recipient(ticket_id)
+            ticket = await work.store.ticket(ticket_id)
+            eta = await work.store.eta(ticket_id)
+            if recipient is None or ticket is None or eta is None or await work.store.latest_call(ticket_id):
+                continue
+            if now >= eta.arrive_by:
+                continue  # too late to be of use (notify was down, say): the ticket message stands
+            leave_at = leave_home_at(ticket, eta)
+            if leave_at is not None and leave_at > now:
+                # A newer estimate moved it later than this row knew: wait for that time.
+                await work.store.reschedule_reminder(ticket_id, due_at=leave_at)
+                continue
+            site = await work.store.site_info(ticket.site_id)
+            draft = leave_home_message(ticket=ticket, recipient=recipient, eta=eta, site=site, now=now)
+            if draft is not None and await work.store.add_outbound(draft, now=now) is not None:
+                created += 1
     return created
 
 

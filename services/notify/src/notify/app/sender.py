@@ -23,7 +23,7 @@ from opentelemetry.trace import SpanKind
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
-    retry_if_exception_type,
+    retry_if_exception,
     stop_after_attempt,
     stop_any,
     wait_exponential,
@@ -50,11 +50,22 @@ class SendPolicy:
     lease: timedelta = timedelta(minutes=2)
     poll_seconds: float = 0.5
     max_per_second: float = 80.0
+    # Meta's pair rate limit: about one message per 6 s to one citizen (error 131056).
+    pair_wait: timedelta = timedelta(seconds=6)
 
     def next_backoff(self, attempts_so_far: int) -> timedelta:
         """How long a message that kept failing waits in the database before its next round."""
         rounds = max(attempts_so_far // self.attempts, 0)
         return min(self.backoff * (1 << min(rounds, 10)), self.backoff_max)
+
+
+PAIR_RATE_LIMITED = 131056
+
+
+def _retry_now(exc: BaseException) -> bool:
+    """Transient failures are retried at once with backoff, except the pair rate limit,
+    which needs seconds: that message goes back to the database instead of holding a slot."""
+    return isinstance(exc, TransientSendError) and exc.code != PAIR_RATE_LIMITED
 
 
 class _stop_when(stop_base):
@@ -154,7 +165,7 @@ class OutboundSender:
             async for attempt in AsyncRetrying(
                 stop=stop_any(stop_after_attempt(self._policy.attempts), _stop_when(self._stopping)),
                 wait=wait_exponential(multiplier=self._policy.retry_initial, max=self._policy.retry_max),
-                retry=retry_if_exception_type(TransientSendError),
+                retry=retry_if_exception(_retry_now),
                 reraise=True,
             ):
                 with attempt:
@@ -220,7 +231,12 @@ class OutboundSender:
     async def _record_retry_later(
         self, message: OutboundMessage, exc: TransientSendError, tries: int
     ) -> None:
-        wait = self._policy.next_backoff(message.attempts + tries)
+        if exc.code == PAIR_RATE_LIMITED:
+            # Wait out the pair limit in the database; the citizen's later messages wait
+            # behind this one, so their order holds.
+            wait = self._policy.pair_wait
+        else:
+            wait = self._policy.next_backoff(message.attempts + tries)
         async with self._uow() as work:
             await work.store.release(
                 message.id,

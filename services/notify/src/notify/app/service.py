@@ -5,6 +5,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Literal
 from uuid import UUID
 
@@ -78,6 +79,7 @@ class Notify:
         self._created(
             await handlers.compose_due_issued_messages(uow=self.uow, clock=self.clock, timing=self.timing)
         )
+        self._created(await handlers.fire_due_reminders(uow=self.uow, clock=self.clock))
 
     async def run_compose_loop(self, poll_seconds: float) -> None:
         """Give up waiting for estimates that did not come (the 30-second rule)."""
@@ -90,6 +92,25 @@ class Notify:
                 log.exception("composing due 'issued' messages failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), poll_seconds)
+
+    async def purge(self, retention: timedelta) -> int:
+        """Remove phone numbers older than the retention period (privacy)."""
+        async with self.uow() as work:
+            purged = await work.store.purge_phones(before=self.clock.now() - retention)
+        if purged:
+            log.info("retention: purged %d row(s) holding phone numbers", purged)
+        return purged
+
+    async def run_retention_loop(self, retention: timedelta, every_seconds: float) -> None:
+        while not self._stopping.is_set():
+            try:
+                await self.purge(retention)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("retention purge failed; next round tries again")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), every_seconds)
 
     async def perform_actions(self) -> None:
         if self.ticketing is None:

@@ -18,12 +18,16 @@ from notify.domain.texts import (
     Eta,
     IssuedFacts,
     Locale,
+    clock_time,
     issued_template_values,
     render_called,
+    render_estimate_changed,
+    render_few_ahead,
+    render_leave_home,
     render_ticket_issued,
 )
 
-MessageKind = Literal["ticket_issued", "called", "reply"]
+MessageKind = Literal["ticket_issued", "called", "reply", "reminder"]
 SendStatus = Literal["pending", "sending", "sent", "failed", "expired"]
 DeliveryStatus = Literal["sent", "delivered", "read", "failed"]
 
@@ -34,6 +38,14 @@ class Timing:
     issued_ttl: timedelta = timedelta(hours=4)
     called_ttl: timedelta = timedelta(minutes=10)
     reply_ttl: timedelta = timedelta(hours=24)
+    # "N more ahead" once the citizen is this few places from the counter.
+    few_ahead: int = 3
+    # A new estimate is worth a message when the call time moves this much ...
+    eta_change_min: timedelta = timedelta(minutes=10)
+    # ... and at most once per this interval per ticket, so a citizen is not spammed.
+    eta_change_interval: timedelta = timedelta(minutes=15)
+    # No separate reminder when leaving is due sooner than this after the ticket message.
+    reminder_min_lead: timedelta = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -242,6 +254,124 @@ def called_message(
             templates.CALLED,
             locale=recipient.locale,
             values={"number": number, "counter": call.counter_name or counter_name or "loket"},
+        ),
+    )
+
+
+def leave_home_at(ticket: Ticket, eta: Eta | None) -> datetime | None:
+    """When the citizen should leave: be there by arrive_by, with their travel time."""
+    if eta is None or ticket.travel_minutes is None:
+        return None
+    return eta.arrive_by - timedelta(minutes=ticket.travel_minutes)
+
+
+def leave_home_message(
+    *, ticket: Ticket, recipient: Recipient, eta: Eta, site: SiteInfo | None, now: datetime
+) -> OutboundDraft | None:
+    """The leave-home reminder; None without the site's timezone (no time can be shown)."""
+    if site is None:
+        return None
+    return OutboundDraft(
+        cause_key=f"leave:{ticket.ticket_id}",
+        kind="reminder",
+        to=recipient.phone,
+        locale=recipient.locale,
+        body=render_leave_home(
+            number=ticket.number, eta=eta, timezone=site.timezone, locale=recipient.locale, now=now
+        ),
+        expires_at=eta.arrive_by,
+        ticket_id=ticket.ticket_id,
+        site_id=recipient.site_id,
+        template=templates.template_message(
+            templates.LEAVE_HOME,
+            locale=recipient.locale,
+            values={
+                "number": ticket.number,
+                "expected_call": clock_time(
+                    eta.call_p50, timezone=site.timezone, now=now, locale=recipient.locale
+                ),
+            },
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class Told:
+    """What the citizen was last told of their call time, and when."""
+
+    call_p50: datetime
+    at: datetime
+    changes: int
+
+
+def estimate_changed_message(
+    *,
+    ticket: Ticket,
+    recipient: Recipient,
+    eta: Eta,
+    site: SiteInfo | None,
+    told: Told | None,
+    now: datetime,
+    timing: Timing,
+) -> OutboundDraft | None:
+    """A message for a significant change of the call time, rate-limited per ticket; None if
+    nothing was told yet (the ticket message will say it), the change is small, or the last
+    one was too recent (the next estimate is compared again)."""
+    if told is None or site is None:
+        return None
+    if (
+        abs(eta.call_p50 - told.call_p50) < timing.eta_change_min
+        or now - told.at < timing.eta_change_interval
+    ):
+        return None
+    facts = IssuedFacts(
+        number=ticket.number, timezone=site.timezone, eta=eta, travel_minutes=ticket.travel_minutes
+    )
+    values = issued_template_values(facts, locale=recipient.locale, now=now)
+    return OutboundDraft(
+        cause_key=f"eta:{ticket.ticket_id}:{told.changes + 1}",
+        kind="reminder",
+        to=recipient.phone,
+        locale=recipient.locale,
+        body=render_estimate_changed(facts, locale=recipient.locale, now=now),
+        expires_at=eta.call_p50,
+        ticket_id=ticket.ticket_id,
+        site_id=recipient.site_id,
+        template=templates.template_message(
+            templates.ESTIMATE_CHANGED,
+            locale=recipient.locale,
+            values={k: v for k, v in values.items() if k in ("number", "expected_call", "leave_by")},
+        ),
+    )
+
+
+def few_ahead_message(
+    *,
+    ticket: Ticket,
+    recipient: Recipient,
+    previous: int | None,
+    position: int,
+    now: datetime,
+    timing: Timing,
+) -> OutboundDraft | None:
+    """'Tinggal 2 antrean lagi ...' when the position first crosses into the few-ahead zone
+    (not when the ticket started there: its first message said so)."""
+    if previous is None or not (position <= timing.few_ahead < previous) or position < 1:
+        return None
+    ahead = position - 1
+    return OutboundDraft(
+        cause_key=f"ahead:{ticket.ticket_id}",
+        kind="reminder",
+        to=recipient.phone,
+        locale=recipient.locale,
+        body=render_few_ahead(number=ticket.number, ahead=ahead, locale=recipient.locale),
+        expires_at=now + timing.called_ttl,
+        ticket_id=ticket.ticket_id,
+        site_id=recipient.site_id,
+        template=templates.template_message(
+            templates.FEW_AHEAD,
+            locale=recipient.locale,
+            values={"number": ticket.number, "ahead": str(ahead)},
         ),
     )
 

@@ -180,7 +180,32 @@ def issued_template_values(facts: IssuedFacts, *, locale: Locale, now: datetime)
         when = _when(facts.eta.call_p50, now=now, timezone=facts.timezone, locale=locale)
         values["expected_call"] = when + _band(facts.eta, facts.timezone, locale)
         values["leave_by"] = _leave_sentence(facts, facts.eta, facts.timezone, now=now, locale=locale)
+    if facts.documents:
+        values["documents"] = f"{'Bawa' if locale == 'id' else 'Bring'}: {', '.join(facts.documents)}."
     return values
+
+
+def render_leave_home(*, number: str, eta: Eta, timezone: str, locale: Locale, now: datetime) -> str:
+    """The reminder at the recommended time to leave home."""
+    when = _when(eta.call_p50, now=now, timezone=timezone, locale=locale) + _band(eta, timezone, locale)
+    if locale == "id":
+        return f"Saatnya berangkat: nomor *{number}* diperkirakan dipanggil {when}."
+    return f"Time to leave: number *{number}* is expected to be called {when}."
+
+
+def render_estimate_changed(facts: IssuedFacts, *, locale: Locale, now: datetime) -> str:
+    """A significant change of the expected call time (facts carry the new estimate)."""
+    values = issued_template_values(facts, locale=locale, now=now)
+    when, leave = values["expected_call"], values["leave_by"]
+    if locale == "id":
+        return f"Perkiraan berubah: nomor *{facts.number}* kini diperkirakan dipanggil {when}. {leave}"
+    return f"Estimate changed: number *{facts.number}* is now expected to be called {when}. {leave}"
+
+
+def render_few_ahead(*, number: str, ahead: int, locale: Locale) -> str:
+    if locale == "id":
+        return f"Tinggal {ahead} antrean lagi sebelum nomor *{number}*. Mohon bersiap di dekat loket."
+    return f"Only {ahead} more ahead of number *{number}*. Please be ready near the counter."
 
 
 def render_called(*, number: str, counter_name: str | None, recall: int, locale: Locale) -> str:
