@@ -12,11 +12,12 @@ INPUTS := requirements/constraints.txt requirements/dev.txt $(wildcard libs/*/py
           $(wildcard services/*/pyproject.toml) deploy/local/pyproject.toml
 STAMP  := $(VENV)/.antre-installed
 
-.PHONY: setup run test compose-env schemas lint clean help bench bench-ticketing bench-estimation bench-notify
+.PHONY: setup browser screenshots run test compose-env schemas lint clean help bench bench-ticketing bench-estimation bench-notify
 
 help:
 	@echo "make run      start Kafka, PostgreSQL, the four services, the WhatsApp sandbox and the demo MPP"
 	@echo "make test     the same infrastructure, fresh, then unit, integration and end-to-end tests"
+	@echo "make screenshots  PNGs of the board, console, kiosk and status page in docs/screenshots/"
 	@echo "make bench    benchmarks (bench-ticketing, bench-estimation, bench-notify) with their floors"
 	@echo "make setup    only the venv and pinned packages"
 	@echo "make compose-env  write .env with generated secrets for docker compose"
@@ -35,9 +36,23 @@ $(STAMP): $(INPUTS)
 run: setup
 	@$(PY) -m antre_devstack run --state $(STATE)
 
-test: setup
+test: setup browser
 	@$(PY) -m antre_devstack prepare
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+# The page tests drive Debian's chromium through Playwright; no browser is ever downloaded.
+browser:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "[setup] installing Debian's chromium for the browser tests (apt-get, about a minute)"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Debian's chromium: sudo apt-get install -y chromium, then make test again"; exit 1; \
+	  fi; }
+
+# PNGs of the four pages at phone and TV sizes, in docs/screenshots/.
+screenshots: setup browser
+	@$(PY) tools/screenshots.py
 
 # Benchmarks print figures beside a floor measured in the same run; tests never time anything.
 bench: bench-ticketing bench-estimation bench-notify

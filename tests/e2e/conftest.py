@@ -8,17 +8,34 @@ from pathlib import Path
 
 import httpx
 import pytest
-
+from antre_contracts.topics import PARTITIONS
+from antre_devstack.infra import default_cache_dir
 from antre_devstack.kafka import KafkaNode
-from antre_devstack.ports import free_port
+from antre_devstack.ports import free_port, free_ports
 from antre_devstack.postgres import PostgresNode
 from antre_devstack.secrets import DevSecrets
 from antre_devstack.stack import DATABASES, ServicePorts, Stack
+
 from tests.e2e.helpers import System
 
 
 @pytest.fixture(scope="session")
-def system(infra_dir: Path, kafka: KafkaNode, postgres: PostgresNode) -> Iterator[System]:
+def e2e_kafka(infra_dir: Path) -> Iterator[KafkaNode]:
+    """A broker of the system's own: other suites publish registry events for sites of
+    theirs (some with the demo's codes) on the shared one, which the system would learn."""
+    port, controller_port = free_ports(2)
+    node = KafkaNode(infra_dir / "kafka-e2e", port=port, controller_port=controller_port,
+                     cache_dir=default_cache_dir())
+    node.start()
+    node.wait_ready()
+    node.create_topics(PARTITIONS)
+    yield node
+    node.stop()
+
+
+@pytest.fixture(scope="session")
+def system(infra_dir: Path, e2e_kafka: KafkaNode, postgres: PostgresNode) -> Iterator[System]:
+    kafka = e2e_kafka
     prefix = f"e2e_{uuid.uuid4().hex[:6]}"
     for name in DATABASES:
         postgres.create_database(f"{prefix}_{name}")
@@ -42,7 +59,8 @@ def system(infra_dir: Path, kafka: KafkaNode, postgres: PostgresNode) -> Iterato
             items = sites.json()
             site = (items["items"] if isinstance(items, dict) else items)[0]
             catalog = registry.get(f"/v1/sites/{site['id']}/catalog").json()
-        yield System(stack=stack, kafka=kafka, secrets=stack.secrets, site_id=str(site["id"]), catalog=catalog)
+        yield System(stack=stack, kafka=kafka, secrets=stack.secrets, site_id=str(site["id"]),
+                     catalog=catalog)
     finally:
         stack.stop()
 

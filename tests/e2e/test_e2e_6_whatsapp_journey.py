@@ -84,7 +84,8 @@ def choose(citizen: WhatsAppCitizen, system: System, code: str, menu: dict[str, 
         row = next((r for r in listed if r["id"] == wanted), None)
         if row is not None:
             return citizen.tap(row)
-        more = next(r for r in listed if r["id"].startswith("more:"))
+        more = next((r for r in listed if r["id"].startswith("more:")), None)
+        assert more is not None, f"{code} is not in the menu; its last page: {[r['title'] for r in listed]}"
         assert more["title"] in ("Lainnya", "More")
         menu = citizen.tap(more)
     raise AssertionError(f"{code} is not in the menu")
