@@ -254,3 +254,16 @@ async def test_staff_tokens_and_agency_keys_reach_their_own_counters_only(harnes
     assert (await harness.client.get(ticket_url, headers=bearer("samsat-key"))).status_code == 200
     assert (await harness.client.get(ticket_url, headers=bearer("staff-loket-1"))).status_code == 200
     assert (await harness.client.get(ticket_url, headers=bearer("bpjs-key"))).status_code == 404
+
+
+async def test_the_holder_may_send_the_access_token_as_a_bearer_header(harness: Harness) -> None:
+    ticket = (await harness.issue()).json()
+    url = f"/v1/tickets/{ticket['id']}"
+    mine = await harness.client.get(url, headers={"Authorization": f"Bearer {ticket['access_token']}"})
+    assert mine.status_code == 200 and mine.json()["number"] == ticket["number"]
+    guessed = await harness.client.get(url, headers={"Authorization": "Bearer not-the-token"})
+    assert guessed.status_code == 404
+    cancelled = await harness.client.post(
+        f"{url}/cancel", headers={"Authorization": f"Bearer {ticket['access_token']}"}
+    )
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"

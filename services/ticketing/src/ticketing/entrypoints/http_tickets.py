@@ -5,7 +5,7 @@ from typing import Annotated
 from uuid import UUID
 
 from antre_platform.web import Problem
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from ticketing.app import queries, ticket_actions
 from ticketing.app.issuing import IssueTicket, issue_ticket
@@ -25,9 +25,21 @@ from ticketing.entrypoints.schemas import (
 
 router = APIRouter(tags=["tickets"])
 
-AccessToken = Annotated[
-    str | None, Query(max_length=200, description="The ticket's access token (from its status link).")
-]
+async def _access_token(
+    token: Annotated[
+        str | None, Query(max_length=200, description="The ticket's access token (from its status link).")
+    ] = None,
+    authorization: Annotated[str | None, Header(max_length=1000)] = None,
+) -> str | None:
+    """The holder's access token: ``?token=`` (the status link), or ``Authorization: Bearer``,
+    which keeps it out of URLs and access logs (notify uses that)."""
+    if token:
+        return token
+    scheme, _, value = (authorization or "").partition(" ")
+    return (value.strip() or None) if scheme.lower() == "bearer" else None
+
+
+AccessToken = Annotated[str | None, Depends(_access_token)]
 
 IdempotencyKey = Annotated[
     str | None,
@@ -104,7 +116,7 @@ async def create_ticket(
     "or the staff of a counter serving its service.",
 )
 async def get_ticket(
-    ticket_id: UUID, ticketing: TicketingDep, actor: MaybeActor, token: AccessToken = None
+    ticket_id: UUID, ticketing: TicketingDep, actor: MaybeActor, token: AccessToken
 ) -> TicketPublic:
     details = await queries.ticket_details(ticket_id, uow=ticketing.uow(), actor=actor, access_token=token)
     return TicketPublic.of(
@@ -148,7 +160,7 @@ async def get_queue(service_id: UUID, ticketing: TicketingDep) -> QueuePublic:
     },
 )
 async def cancel_ticket(
-    ticket_id: UUID, ticketing: TicketingDep, actor: MaybeActor, token: AccessToken = None
+    ticket_id: UUID, ticketing: TicketingDep, actor: MaybeActor, token: AccessToken
 ) -> TicketPublic:
     ticket = await ticket_actions.cancel_ticket(
         ticket_id, uow=ticketing.uow(), clock=ticketing.clock, actor=actor, access_token=token
@@ -167,7 +179,7 @@ async def cancel_ticket(
     },
 )
 async def rejoin_ticket(
-    ticket_id: UUID, ticketing: TicketingDep, actor: MaybeActor, token: AccessToken = None
+    ticket_id: UUID, ticketing: TicketingDep, actor: MaybeActor, token: AccessToken
 ) -> TicketPublic:
     ticket, position = await ticket_actions.rejoin_ticket(
         ticket_id,
