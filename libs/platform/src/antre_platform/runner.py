@@ -16,5 +16,6 @@ def configure_logging(service: str, level: str) -> None:
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    # Live streams (SSE) stay open; do not let them hold a shutdown for long.
     uvicorn.run(app, host=settings.http_host, port=settings.http_port,
-                log_level=settings.log_level, access_log=False)
+                log_level=settings.log_level, access_log=False, timeout_graceful_shutdown=3)

@@ -6,7 +6,7 @@ from pydantic import Field
 
 class Settings(ServiceSettings):
     http_port: int = 8003
-    database_url: str = "postgresql://postgres@127.0.0.1:5433/estimation"
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/estimation"
     default_mean_service_min: float = Field(
         default=10.0,
         gt=0,

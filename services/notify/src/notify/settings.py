@@ -38,7 +38,7 @@ def _require_32_byte_key(name: str, value: str) -> str:
 
 class Settings(ServiceSettings):
     http_port: int = 8004
-    database_url: str = "postgresql://postgres@127.0.0.1:5433/notify"
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/notify"
 
     admin_token: str = "dev-only-admin-token"
     internal_token: str = "dev-only-internal-token"

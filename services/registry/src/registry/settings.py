@@ -6,7 +6,7 @@ from pydantic import model_validator
 
 class Settings(ServiceSettings):
     http_port: int = 8001
-    database_url: str = "postgresql://postgres@127.0.0.1:5433/registry"
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/registry"
     admin_token: str = "dev-only-admin-token"
 
     def secret_fields(self) -> tuple[str, ...]:

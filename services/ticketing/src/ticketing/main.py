@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from ticketing.bootstrap import Ticketing
 from ticketing.entrypoints import http_counters, http_tickets
+from ticketing.entrypoints.pages import install_pages
 from ticketing.entrypoints.problems import install_domain_problems
 from ticketing.entrypoints.registry_consumer import subscribe_registry
 from ticketing.settings import Settings
@@ -37,4 +38,5 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     app.state.ticketing = ticketing
     install_domain_problems(app)
+    install_pages(app)
     return app

@@ -9,13 +9,18 @@ from pydantic import Field, field_validator
 
 class Settings(ServiceSettings):
     http_port: int = 8002
-    database_url: str = "postgresql://postgres@127.0.0.1:5433/ticketing"
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/ticketing"
     admin_token: str = "dev-only-admin-token"
     internal_token: str = "dev-only-internal-token"
     notify_url: str = "http://127.0.0.1:8004"
     notify_public_key: str = ""
     public_base_url: str = "http://127.0.0.1:8002"
     handoff_poll_seconds: float = 2.0
+    # The hall pages read agency names from the registry and waits from estimation.
+    registry_url: str = "http://127.0.0.1:8001"
+    estimation_url: str = "http://127.0.0.1:8003"
+    # How often the live stream looks at a site's queue (one query per site, shared by all screens).
+    hall_poll_seconds: float = Field(default=0.5, gt=0)
     # Refuse tickets outside opening hours; the end-to-end stack turns it off (tests run at any hour).
     enforce_hours: bool = True
     rejoin_grace_minutes: int = Field(default=30, ge=0, le=24 * 60)
@@ -43,7 +48,7 @@ class Settings(ServiceSettings):
             raise ValueError("ANTRE_NOTIFY_PUBLIC_KEY must be a 32-byte X25519 public key, base64url")
         return value
 
-    @field_validator("public_base_url", "notify_url")
+    @field_validator("public_base_url", "notify_url", "registry_url", "estimation_url")
     @classmethod
     def _no_trailing_slash(cls, value: str) -> str:
         return value.rstrip("/")

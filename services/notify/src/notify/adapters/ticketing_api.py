@@ -4,8 +4,8 @@ Taking a number passes the citizen's phone: ticketing applies its anti-tout limi
 hands it back to notify sealed (``PUT /internal/v1/recipients/{id}``), so the "issued"
 message follows the same path as for any other channel. The ``Idempotency-Key`` is the
 inbound WhatsApp message id: Meta's webhook retries and our own retries never make two
-tickets. A ticket's access token goes as ``Authorization: Bearer`` and, because ticketing's
-first version reads only ``?token=``, as that too; notify itself never logs it.
+tickets. A ticket's access token goes only as ``Authorization: Bearer``, never in a URL
+(access logs and span attributes keep URLs); notify itself never logs it.
 """
 
 from dataclasses import dataclass
@@ -94,7 +94,7 @@ class TicketingClient:
 
 
 def _holder(token: str) -> dict[str, Any]:
-    return {"headers": {"Authorization": f"Bearer {token}"}, "params": {"token": token}}
+    return {"headers": {"Authorization": f"Bearer {token}"}}
 
 
 def _view(body: dict[str, Any]) -> TicketView:
