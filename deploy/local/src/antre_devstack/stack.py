@@ -72,7 +72,9 @@ class Stack:
 
     def service_env(self, service: str) -> dict[str, str]:
         env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("ANTRE_")},
+            # Any ANTRE_* setting of the caller's reaches every service (make run honours them);
+            # what the stack must decide itself (ports, URLs, databases) is set below.
+            **os.environ,
             **self.secrets.as_env(),
             "ANTRE_ENV": self.env,
             "ANTRE_HTTP_HOST": self.host,
