@@ -21,6 +21,7 @@ from antre_contracts.events import (
     TicketCancelled,
     TicketIssued,
     TicketNoShow,
+    TicketRejoined,
     TicketTransferred,
 )
 
@@ -194,6 +195,16 @@ class Hall:
             counter_id=self.counter_ids[0],
         )
         return self._event("ticket.no_show", data, minute=minute, subject=self.ticket_id(ticket))
+
+    def rejoined(self, ticket: CloudEvent, minute: float) -> CloudEvent:
+        data = TicketRejoined(
+            ticket_id=self.ticket_id(ticket),
+            service_id=self.service_id,
+            number=ticket.data["number"],
+            at=self.at(minute),
+            priority=ticket.data["priority"],
+        )
+        return self._event("ticket.rejoined", data, minute=minute, subject=self.ticket_id(ticket))
 
     def cancelled(self, ticket: CloudEvent, minute: float) -> CloudEvent:
         data = TicketCancelled(

@@ -1,5 +1,6 @@
 """Event handlers on the in-memory store: what estimation publishes as the hall changes."""
 
+import copy
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -346,3 +347,59 @@ async def test_estimate_updates_per_event_stay_bounded_however_long_the_queue(ha
     assert 2 <= len(estimates) <= POLICY.recheck_head
     assert [e["position"] for e in estimates] == sorted(e["position"] for e in estimates)
     assert published(db, "queue.forecast")[-1]["open_counters"] == 2
+
+
+async def test_a_rejoined_ticket_waits_again_at_the_back_of_its_line(db: MemoryDatabase, hall: Any) -> None:
+    await open_hall(db, hall)
+    absent, present, later = hall.issued(1, number="A-001"), hall.issued(2), hall.issued(3)
+    await feed(db, absent, present, later, hall.called(absent, 5), hall.no_show(absent, 8))
+    db.state.published.clear()
+
+    rejoin = hall.rejoined(absent, 20)
+    await feed(db, rejoin)
+
+    [estimate] = [
+        e for e in published(db, "ticket.estimated") if e["ticket_id"] == str(hall.ticket_id(absent))
+    ]
+    # TUNDA puts it behind everyone still waiting, at the rejoin time (ticketing's policy).
+    assert (estimate["position"], estimate["at"]) == (3, "2026-05-04T08:20:00+08:00")
+    assert [(f["waiting"], f["at"]) for f in published(db, "queue.forecast")] == [
+        (3, "2026-05-04T08:20:00+08:00")
+    ]
+    assert db.state.tickets[hall.ticket_id(absent)].waiting
+
+    # The same event again (a redelivery) changes nothing; the same stream elsewhere gives the same.
+    once = list(db.state.published)
+    await feed(db, rejoin)
+    assert db.state.published == once
+    twin = MemoryDatabase()
+    await open_hall(twin, hall)
+    await feed(twin, absent, present, later, hall.called(absent, 5), hall.no_show(absent, 8))
+    twin.state.published.clear()
+    await feed(twin, rejoin)
+    assert [(e.type, e.data) for e in twin.state.published] == [(e.type, e.data) for e in once]
+
+
+async def test_a_rejoined_ticket_does_not_count_twice_in_what_is_learned(
+    db: MemoryDatabase, hall: Any
+) -> None:
+    await open_hall(db, hall)
+    absent = hall.issued(1)
+    await feed(db, absent, hall.called(absent, 5), hall.no_show(absent, 8))
+    learned_after_first_wait = copy.deepcopy(db.state.learned)
+
+    await feed(db, hall.rejoined(absent, 20), hall.called(absent, 21), hall.no_show(absent, 24))
+
+    assert db.state.learned == learned_after_first_wait
+    assert db.state.tickets[hall.ticket_id(absent)].status == "no_show"
+
+
+async def test_a_rejoin_of_a_ticket_that_is_not_a_no_show_is_ignored(db: MemoryDatabase, hall: Any) -> None:
+    await open_hall(db, hall)
+    first = hall.issued(1)
+    await feed(db, first)
+    db.state.published.clear()
+
+    await feed(db, hall.rejoined(first, 4))
+
+    assert db.state.published == []

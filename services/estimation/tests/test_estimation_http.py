@@ -115,6 +115,24 @@ async def test_a_called_ticket_has_no_estimate_and_is_told_why(estimation: Runni
     assert "no longer waiting: it has been called to a counter" in response.json()["detail"]
 
 
+async def test_a_rejoined_ticket_is_told_its_place_again(estimation: Running, hall: Any) -> None:
+    first, _, third = await morning(estimation, hall)
+    await estimation.feed(hall.called(first, 3), hall.no_show(first, 6))
+    missed = await estimation.client.get(f"/v1/tickets/{hall.ticket_id(first)}/estimate")
+    assert missed.status_code == 404
+
+    await estimation.feed(hall.rejoined(first, 10))
+    estimation.clock.advance(timedelta(minutes=11))
+    response = await estimation.client.get(f"/v1/tickets/{hall.ticket_id(first)}/estimate")
+
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["position"] == 3, "TUNDA: behind the two who kept waiting"
+    assert {k: body[k] for k in ("position", "call_p50")} == await estimation.twin_estimate(first, hall)
+    third_now = (await estimation.client.get(f"/v1/tickets/{hall.ticket_id(third)}/estimate")).json()
+    assert third_now["position"] == 2 and third_now["call_p50"] < body["call_p50"]
+
+
 async def test_an_unknown_ticket_is_a_404_problem(estimation: Running) -> None:
     ticket_id = uuid4()
     response = await estimation.client.get(f"/v1/tickets/{ticket_id}/estimate")

@@ -116,6 +116,7 @@ async def test_a_whole_morning_gives_the_same_events_as_the_in_memory_store(
         hall.cancelled(second, 9),
         hall.called(fourth, 10),
         hall.no_show(fourth, 14),
+        hall.rejoined(fourth, 14.5),
         hall.counter_state("counter.paused", 0, minute=15),
         transfer,
         hall.counter(1, op="delete"),

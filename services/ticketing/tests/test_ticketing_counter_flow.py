@@ -113,8 +113,18 @@ async def test_a_no_show_frees_the_counter_and_may_rejoin_once_within_the_grace(
     assert (await harness.client.get(f"/v1/services/{harness.kupang.vehicle_tax_id}/queue")).json()[
         "waiting"
     ][0]["id"] == third["id"], "a rejoined ticket goes to the end of the line"
-    reannounced = (await events_of(harness, "ticket.issued"))[-1]
-    assert reannounced["data"]["ticket_id"] == a1["id"] and reannounced["data"]["number"] == "A-001"
+    [rejoined] = await events_of(harness, "ticket.rejoined")
+    assert (rejoined["subject"], rejoined["data"]["number"], rejoined["data"]["priority"]) == (
+        a1["id"],
+        "A-001",
+        "regular",
+    )
+    assert datetime.fromisoformat(rejoined["data"]["at"]) == harness.clock.now(), (
+        "placed in line at the rejoin"
+    )
+    assert [e["data"]["ticket_id"] for e in await events_of(harness, "ticket.issued")].count(a1["id"]) == 1, (
+        "a rejoin is not a second issue: consumers would drop it as a duplicate"
+    )
 
     await harness.counter(0, "start")
     await harness.counter(0, "finish")

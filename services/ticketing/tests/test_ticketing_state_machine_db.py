@@ -156,7 +156,7 @@ def test_any_sequence_of_actions_keeps_the_invariants_in_postgresql(sync_ticketi
                 coro = ticket_actions.rejoin_ticket(
                     ticket_id, grace=ticketing.rejoin_grace, access_token=None, **who | {"actor": ADMIN}
                 )
-                self.attempt(coro, "ticket.issued")
+                self.attempt(coro, "ticket.rejoined")
 
         @invariant()
         def one_ticket_per_open_counter(self) -> None:

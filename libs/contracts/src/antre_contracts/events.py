@@ -69,6 +69,16 @@ class TicketNoShow(EventData):
     counter_id: UUID | None = None
 
 
+class TicketRejoined(EventData):
+    """A no-show ticket that came back (TUNDA): it waits again under its old number."""
+
+    ticket_id: UUID
+    service_id: UUID
+    number: str = Field(examples=["A-023"])
+    at: AwareDatetime
+    priority: Priority = "regular"
+
+
 class TicketCancelled(EventData):
     ticket_id: UUID
     service_id: UUID
@@ -147,6 +157,7 @@ DATA_MODELS: dict[str, type[EventData]] = {
     "service.started": ServiceStarted,
     "service.finished": ServiceFinished,
     "ticket.no_show": TicketNoShow,
+    "ticket.rejoined": TicketRejoined,
     "ticket.cancelled": TicketCancelled,
     "ticket.transferred": TicketTransferred,
     "counter.opened": CounterStateChanged,

@@ -20,6 +20,7 @@ TOPIC_BY_TYPE: Final[dict[str, str]] = {
     "service.started": QUEUE,
     "service.finished": QUEUE,
     "ticket.no_show": QUEUE,
+    "ticket.rejoined": QUEUE,
     "ticket.cancelled": QUEUE,
     "ticket.transferred": QUEUE,
     "counter.opened": QUEUE,

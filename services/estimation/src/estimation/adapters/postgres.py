@@ -314,6 +314,7 @@ _TICKET_COLUMN_NAMES = (
     "finished_at",
     "closed_at",
     "travel_minutes",
+    "rejoined_at",
 )
 _TICKET_COLUMNS = ", ".join(_TICKET_COLUMN_NAMES)
 

@@ -24,6 +24,7 @@ from antre_contracts.events import (
     TicketEstimated,
     TicketIssued,
     TicketNoShow,
+    TicketRejoined,
     TicketTransferred,
 )
 from pydantic import TypeAdapter
@@ -206,7 +207,9 @@ async def _counter_called(event: CloudEvent, store: QueueStore, policy: Estimati
     if ticket is None:
         return
     await store.record_call(ticket.id, called.called_at)
-    if ticket.waiting:
+    # Only the first wait measures cancellations and the promise made at issue (TUNDA's second
+    # wait was never promised a band).
+    if ticket.waiting and ticket.rejoined_at is None:
         await store.learn(ticket.service_id, Measure.CANCEL, [ALL], 0.0)
         await _learn_calibration(store, ticket, called_at=called.called_at)
     after = ticket.called(counter_id=called.counter_id, at=called.called_at)
@@ -217,7 +220,7 @@ async def _service_started(event: CloudEvent, store: QueueStore, policy: Estimat
     started = event.data_as(ServiceStarted)
     ticket = await _known_ticket(store, started.ticket_id, event)
     if ticket is not None:
-        if ticket.status in ("waiting", "called"):
+        if ticket.status in ("waiting", "called") and ticket.rejoined_at is None:
             await store.learn(ticket.service_id, Measure.NO_SHOW, [ALL], 0.0)
         await _update_ticket(
             store,
@@ -251,6 +254,37 @@ async def _ticket_closed(event: CloudEvent, store: QueueStore, policy: Estimatio
     if ticket is not None:
         await _learn_closing(store, ticket, status, at=closed.at)
         await _update_ticket(store, policy, ticket, ticket.closed(status, at=closed.at), at=closed.at)
+
+
+async def _ticket_rejoined(event: CloudEvent, store: QueueStore, policy: EstimationPolicy) -> None:
+    """TUNDA: a no-show ticket waits again, at the back of its class from ``at`` (ticketing's policy)."""
+    rejoined = event.data_as(TicketRejoined)
+    ticket = await store.ticket(rejoined.ticket_id)
+    if ticket is None:
+        # Issued before estimation followed the stream: it waits all the same.
+        await _queue_new_ticket(
+            store,
+            policy,
+            ticket_id=rejoined.ticket_id,
+            site_id=_site_of(event),
+            service_id=rejoined.service_id,
+            priority=rejoined.priority,
+            at=rejoined.at,
+        )
+        return
+    if ticket.status != "no_show":
+        log.info(
+            "%s %s: ticket %s is %s, not a no-show; ignored", event.type, event.id, ticket.id, ticket.status
+        )
+        return
+    service = await store.service(ticket.service_id)
+    rank = queue_rank(
+        rejoined.priority, priority_enabled=service.priority_enabled if service is not None else True
+    )
+    after = ticket.rejoined(at=rejoined.at, queue_rank=rank)
+    await store.save_ticket(after)
+    await _publish_estimate(store, await ticket_estimate(store, policy, ticket=after, at=rejoined.at))
+    await _queue_changed(store, policy, service_id=after.service_id, at=rejoined.at, site_id=after.site_id)
 
 
 # --- learning -----------------------------------------------------------------------
@@ -298,6 +332,8 @@ def _minutes_between(later: datetime, earlier: datetime) -> float:
 
 
 async def _learn_closing(store: QueueStore, ticket: Ticket, status: TicketStatus, *, at: datetime) -> None:
+    if ticket.rejoined_at is not None:
+        return  # its first call already counted: one sample per ticket keeps the rates honest
     if status == "no_show" and ticket.called_at is not None:
         await store.learn(ticket.service_id, Measure.NO_SHOW, [ALL], 1.0)
         await store.learn(
@@ -479,6 +515,7 @@ _APPLY: dict[str, Apply] = {
     "service.finished": _service_finished,
     "ticket.no_show": _ticket_closed,
     "ticket.cancelled": _ticket_closed,
+    "ticket.rejoined": _ticket_rejoined,
     "ticket.transferred": _ticket_transferred,
     "counter.opened": _counter_state_changed,
     "counter.paused": _counter_state_changed,

@@ -81,6 +81,8 @@ class Ticket:
     finished_at: datetime | None = None
     closed_at: datetime | None = None
     travel_minutes: int | None = None
+    # TUNDA: set once a no-show ticket rejoined its line; its issued_at is then the rejoin time.
+    rejoined_at: datetime | None = None
 
     @property
     def waiting(self) -> bool:
@@ -98,6 +100,23 @@ class Ticket:
 
     def finished(self, *, at: datetime) -> "Ticket":
         return replace(self, status="done", finished_at=at, closed_at=at)
+
+    def rejoined(self, *, at: datetime, queue_rank: int) -> "Ticket":
+        """Back in line at the back of its class from ``at``, as ticketing places it (TUNDA).
+
+        The first call is forgotten, so the service time learned after the second call runs
+        from that call, not from one half an hour earlier."""
+        return replace(
+            self,
+            status="waiting",
+            queue_rank=queue_rank,
+            issued_at=at,
+            counter_id=None,
+            called_at=None,
+            started_at=None,
+            closed_at=None,
+            rejoined_at=at,
+        )
 
     def closed(self, status: TicketStatus, *, at: datetime) -> "Ticket":
         """No-show, cancellation or transfer: the ticket leaves the queue for good."""

@@ -13,6 +13,7 @@ from antre_contracts.events import (
     TicketCancelled,
     TicketIssued,
     TicketNoShow,
+    TicketRejoined,
     TicketTransferred,
 )
 
@@ -23,10 +24,8 @@ from ticketing.domain.tickets import Ticket
 SOURCE: Final = "antre/ticketing"
 
 
-def ticket_issued(ticket: Ticket, *, at: datetime | None = None) -> CloudEvent:
-    """``at`` differs from the issue time for a rejoin (TUNDA): the contract has no
-    ``ticket.rejoined`` yet, so a rejoined ticket is announced again, placed in line at ``at``."""
-    issued_at = at or ticket.issued_at
+def ticket_issued(ticket: Ticket) -> CloudEvent:
+    issued_at = ticket.issued_at
     data = TicketIssued(
         ticket_id=ticket.id,
         number=ticket.number,
@@ -103,6 +102,20 @@ def ticket_no_show(ticket: Ticket, counter: Counter, at: datetime) -> CloudEvent
     data = TicketNoShow(ticket_id=ticket.id, service_id=ticket.service_id, at=at, counter_id=counter.id)
     return new_event(
         type="ticket.no_show", source=SOURCE, site_id=ticket.site_id, data=data, time=at, subject=ticket.id
+    )
+
+
+def ticket_rejoined(ticket: Ticket, at: datetime) -> CloudEvent:
+    """TUNDA: the no-show ticket waits again, same id and number, at the end of its line from ``at``."""
+    data = TicketRejoined(
+        ticket_id=ticket.id,
+        service_id=ticket.service_id,
+        number=ticket.number,
+        at=at,
+        priority=ticket.priority,
+    )
+    return new_event(
+        type="ticket.rejoined", source=SOURCE, site_id=ticket.site_id, data=data, time=at, subject=ticket.id
     )
 
 

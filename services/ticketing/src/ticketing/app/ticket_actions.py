@@ -36,16 +36,13 @@ async def rejoin_ticket(
     actor: Actor | None,
     access_token: str | None,
 ) -> tuple[Ticket, int | None]:
-    """The ticket back at the end of its line, and its position there.
-
-    The contract has no ``ticket.rejoined`` yet: the ticket is announced again with
-    ``ticket.issued`` (same id and number), placed in line at the rejoin time."""
+    """The ticket back at the end of its line, and its position there (``ticket.rejoined``)."""
     async with uow:
         ticket, _ = await _ticket_for(ticket_id, uow, actor, access_token)
         now = clock.now()
         ticket.rejoin(now, grace)
         await uow.tickets.save(ticket)
-        await uow.emit(events.ticket_issued(ticket, at=now))
+        await uow.emit(events.ticket_rejoined(ticket, now))
         position = await uow.tickets.position(ticket)
         await uow.commit()
     return ticket, position
