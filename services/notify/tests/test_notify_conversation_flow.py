@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 
 import pytest
 import uvicorn
-from antre_contracts import new_event
+from antre_contracts import CloudEvent, new_event
 from antre_contracts.events import QueueForecast, RegistryChanged, ServiceFinished, TicketNoShow
 from antre_devstack.ports import free_port
 from fastapi import FastAPI, Header, Request
@@ -404,3 +404,77 @@ async def test_a_no_show_offers_tunda_and_tunda_rejoins_once(
     assert sum("tidak datang" in text_of(r) for r in fake_graph.requests) == 1
     assert "masuk antrean lagi, posisi ke-5" in text_of(await maria.say("TUNDA"))
     assert "tidak bisa masuk antrean lagi" in text_of(await maria.say("TUNDA"))
+
+
+def _missed(hall: Hall, ticket_id: UUID) -> Any:
+    return new_event(
+        type="ticket.no_show",
+        source="antre/ticketing",
+        site_id=hall.site_id,
+        subject=ticket_id,
+        time=NOW,
+        data=TicketNoShow(
+            ticket_id=ticket_id, service_id=hall.service_id, at=NOW, counter_id=hall.counter_id
+        ),
+    )
+
+
+def _rejoined(hall: Hall, ticket_id: UUID, number: str) -> Any:
+    data = {"ticket_id": str(ticket_id), "service_id": str(hall.service_id), "number": number,
+            "at": NOW.isoformat(), "priority": "regular"}
+    try:
+        from antre_contracts.events import TicketRejoined
+    except ImportError:  # an older contracts package: notify reads the raw data anyway
+        return CloudEvent(id=str(uuid4()), source="antre/ticketing", type="ticket.rejoined",
+                          siteid=str(hall.site_id), subject=str(ticket_id), time=NOW, data=data)
+    return new_event(type="ticket.rejoined", source="antre/ticketing", site_id=hall.site_id,
+                     subject=ticket_id, time=NOW, data=TicketRejoined.model_validate(data))
+
+
+async def test_after_tunda_the_next_call_is_messaged_again_and_the_rejoin_confirmed_once(
+    talking: tuple[RunningNotify, Citizen], fake_ticketing: FakeTicketing, fake_graph: FakeGraph, hall: Hall
+) -> None:
+    notify, maria = talking
+    await maria.send(tapped("wamid.T2", f"trv:{hall.service_id}:15", kind="button_reply"))
+    await notify.eventually(lambda: len(fake_ticketing.keys) == 1)
+    ticket = next(iter(fake_ticketing.keys.values()))
+    ticket_id, number = UUID(ticket["id"]), ticket["number"]
+    await notify.deliver(hall.issued(ticket_id, number=number), hall.estimated(ticket_id))
+    await notify.hand_off(ticket_id, hall.site_id)
+    await notify.deliver(hall.called(ticket_id, number=number))
+    ticket["status"] = "no_show"
+    await notify.deliver(_missed(hall, ticket_id))
+    await notify.eventually(lambda: any("Balas *TUNDA*" in text_of(r) for r in fake_graph.requests))
+
+    assert "masuk antrean lagi" in text_of(await maria.say("TUNDA"))
+    rejoined = _rejoined(hall, ticket_id, number)
+    await notify.deliver(rejoined, rejoined)
+    # ticketing keeps its recall count across a rejoin: the call after it is recall 0 again
+    await notify.deliver(hall.called(ticket_id, number=number))
+    called = f"Nomor *{number}* dipanggil. Silakan menuju *Loket 3* sekarang."
+    await notify.eventually(lambda: sum(text_of(r) == called for r in fake_graph.requests) == 2)
+    await asyncio.sleep(0.5)
+    texts = [text_of(r) for r in fake_graph.requests]
+    assert sum("masuk antrean lagi" in t for t in texts) == 1, texts
+    assert sum(t == called for t in texts) == 2, texts
+
+
+async def test_a_rejoin_asked_elsewhere_is_confirmed_on_whatsapp_once(
+    notify: RunningNotify, fake_graph: FakeGraph, hall: Hall
+) -> None:
+    ticket_id = uuid4()
+    await notify.deliver(*hall.registry(), hall.issued(ticket_id), hall.estimated(ticket_id))
+    await notify.hand_off(ticket_id, hall.site_id)
+    await notify.deliver(hall.called(ticket_id), _missed(hall, ticket_id))
+    rejoined = _rejoined(hall, ticket_id, "A-001")
+    await notify.deliver(rejoined, rejoined)
+    await notify.eventually(lambda: any("masuk antrean lagi" in text_of(r) for r in fake_graph.requests))
+    await notify.deliver(hall.called(ticket_id, recall=1))
+    await notify.eventually(
+        lambda: sum("dipanggil" in text_of(r) and "Loket 3" in text_of(r) for r in fake_graph.requests) == 2
+    )
+    await asyncio.sleep(0.5)
+    texts = [text_of(r) for r in fake_graph.requests]
+    assert sum("Nomor *A-001* masuk antrean lagi" in t for t in texts) == 1, texts
+    assert sum("dipanggil" in t and "Loket 3" in t for t in texts) == 2, texts
+    assert not any("dipanggil ulang" in t for t in texts), "the first call after a rejoin is no recall"

@@ -120,6 +120,20 @@ def test_each_call_and_recall_is_its_own_cause() -> None:
     )
 
 
+def test_a_call_after_a_rejoin_is_a_new_cause_and_not_a_recall() -> None:
+    t = ticket()
+    before = Call(ticket_id=t.ticket_id, recall=1, counter_id=uuid4(), service_id=t.service_id, called_at=NOW)
+    after = Call(**{**before.__dict__, "round": 1, "first_recall": 1})
+    drafts = [
+        called_message(call=c, recipient=recipient_for(t), ticket_number="A-001", counter_name="Loket 3",
+                       timing=TIMING)
+        for c in (before, after)
+    ]
+    assert drafts[0] is not None and drafts[1] is not None
+    assert drafts[0].cause_key != drafts[1].cause_key
+    assert drafts[1].body == "Nomor *A-001* dipanggil. Silakan menuju *Loket 3* sekarang."
+
+
 def test_delivery_only_moves_forward_and_each_outcome_is_announced_once() -> None:
     assert advance_delivery("read", "delivered") == "read"
     assert advance_delivery("sent", "delivered") == "delivered"

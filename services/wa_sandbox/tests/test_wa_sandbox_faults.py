@@ -72,3 +72,53 @@ async def test_a_fault_that_is_not_an_error_says_what_to_fix(graph: Graph) -> No
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     assert "status" in response.json()["detail"]
+
+
+async def test_a_delay_fault_answers_late_then_accepts_the_message(graph: Graph) -> None:
+    import asyncio
+    import time
+
+    created = await graph.client.post("/sandbox/faults",
+                                      json={"delay_seconds": 0.6, "count": 1, "to": CITIZEN})
+    assert created.status_code == 201
+    fault = created.json()
+    assert (fault["delay_seconds"], fault["status"], fault["code"]) == (0.6, None, None)
+
+    started = time.monotonic()
+    slow_task = asyncio.create_task(graph.send(graph.text(body="lambat")))
+    await asyncio.sleep(0.05)
+    other = await graph.send(graph.text(to=OTHER, body="cepat"))
+    other_took = time.monotonic() - started
+    slow = await slow_task
+    slow_took = time.monotonic() - started
+    then = await graph.send(graph.text(body="normal"))
+
+    assert other.status_code == 200 and other_took < 0.5, "a slow send to one phone holds up no other"
+    assert slow.status_code == 200 and slow_took >= 0.6
+    assert slow.json()["messages"][0]["id"].startswith("wamid.")
+    assert then.status_code == 200
+    assert [m["text"] for m in await graph.sent_to(CITIZEN)] == ["lambat", "normal"]
+    assert (await graph.client.get("/sandbox/faults")).json() == []
+
+
+async def test_a_delay_with_an_error_answers_the_error_late(graph: Graph) -> None:
+    import time
+
+    await graph.client.post("/sandbox/faults",
+                            json={"delay_seconds": 0.3, "status": 503, "code": 131000, "count": 1})
+
+    started = time.monotonic()
+    failed = await graph.send(graph.text())
+
+    assert time.monotonic() - started >= 0.3
+    assert failed.status_code == 503 and failed.json()["error"]["code"] == 131000
+    assert await graph.sent_to(CITIZEN) == []
+
+
+async def test_a_fault_without_error_or_delay_says_what_to_fix(graph: Graph) -> None:
+    for body in ({"count": 1}, {"delay_seconds": 0}, {"status": 429, "delay_seconds": 1},
+                 {"delay_seconds": -1}, {"delay_seconds": 1000}):
+        response = await graph.client.post("/sandbox/faults", json=body)
+        assert response.status_code == 422, body
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert "delay_seconds" in response.json()["detail"] or "status" in response.json()["detail"], body

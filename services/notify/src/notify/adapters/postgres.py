@@ -211,9 +211,11 @@ class PostgresStore:
 
     async def add_call(self, call: Call) -> None:
         await self._conn.execute(
-            """INSERT INTO calls (ticket_id, recall, counter_id, service_id, number, counter_name, called_at)
-               VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (ticket_id, recall) DO NOTHING""",
+            """INSERT INTO calls (ticket_id, round, recall, counter_id, service_id, number, counter_name,
+                                  called_at)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (ticket_id, round, recall) DO NOTHING""",
             call.ticket_id,
+            call.round,
             call.recall,
             call.counter_id,
             call.service_id,
@@ -223,8 +225,15 @@ class PostgresStore:
         )
 
     async def latest_call(self, ticket_id: UUID) -> Call | None:
+        """The latest call of the ticket's current round: none after a no-show until it is
+        called again."""
         row = await self._conn.fetchrow(
-            "SELECT * FROM calls WHERE ticket_id = $1 ORDER BY recall DESC LIMIT 1", ticket_id
+            """SELECT c.*, min(c.recall) OVER () AS first_recall
+                 FROM calls c
+                WHERE c.ticket_id = $1
+                  AND c.round = COALESCE((SELECT round FROM ticket_rounds WHERE ticket_id = $1), 0)
+                ORDER BY c.recall DESC LIMIT 1""",
+            ticket_id,
         )
         if row is None:
             return None
@@ -236,6 +245,27 @@ class PostgresStore:
             called_at=row["called_at"],
             number=row["number"],
             counter_name=row["counter_name"],
+            round=row["round"],
+            first_recall=row["first_recall"],
+        )
+
+    async def ever_called(self, ticket_id: UUID) -> bool:
+        return bool(await self._conn.fetchval("SELECT EXISTS (SELECT 1 FROM calls WHERE ticket_id = $1)",
+                                              ticket_id))
+
+    async def round(self, ticket_id: UUID) -> int:
+        found = await self._conn.fetchval("SELECT round FROM ticket_rounds WHERE ticket_id = $1", ticket_id)
+        return int(found or 0)
+
+    async def start_round(self, ticket_id: UUID) -> int:
+        """A no-show: the next call of this ticket belongs to a new round. Returns its number."""
+        return int(
+            await self._conn.fetchval(
+                """INSERT INTO ticket_rounds (ticket_id, round) VALUES ($1, 1)
+                   ON CONFLICT (ticket_id) DO UPDATE SET round = ticket_rounds.round + 1
+                   RETURNING round""",
+                ticket_id,
+            )
         )
 
     async def add_recipient(self, recipient: Recipient, *, at: datetime) -> bool:

@@ -9,7 +9,7 @@ retry never takes a second number) and records the outcome with its reply.
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from antre_contracts import new_event
@@ -47,7 +47,7 @@ from notify.domain.conversation import (
     survey_thanks_text,
     ticket_refused_text,
 )
-from notify.domain.model import InboundMessage, OutboundDraft, Timing, reply_cause
+from notify.domain.model import InboundMessage, OutboundDraft, Timing, rejoined_cause, reply_cause
 from notify.domain.phone import PhoneNumber
 from notify.domain.texts import Locale, clock_time
 
@@ -232,6 +232,43 @@ async def tell_no_show(work: UnitOfWork, *, ticket_id: UUID, now: datetime, timi
     return 1 if await work.store.add_outbound(draft, now=now) is not None else 0
 
 
+async def confirm_rejoin(
+    work: UnitOfWork, *, ticket_id: UUID, number: str | None, position: int | None, now: datetime,
+    timing: Timing, asked_by: PhoneNumber | None = None
+) -> int:
+    """"Nomor A-001 masuk antrean lagi": once per rejoin, whether the TUNDA reply or the
+    ticket.rejoined event gets here first (the same cause key). ``asked_by``: the phone that
+    typed TUNDA (answered even if the phone hand-off is unknown here)."""
+    recipient = await work.store.recipient(ticket_id)
+    ticket = await work.store.ticket(ticket_id)
+    number = number or (ticket.number if ticket else None)
+    to = asked_by or (recipient.phone if recipient else None)
+    if to is None or number is None:
+        return 0
+    locale = (await work.store.conversation(to)).locale
+    draft = OutboundDraft(
+        cause_key=rejoined_cause(ticket_id, await work.store.round(ticket_id)),
+        kind="reply",
+        to=to,
+        locale=locale,
+        body=rejoined_text(number=number, position=position, locale=locale),
+        # only worth saying right after the rejoin; no approved template for it
+        expires_at=now + timing.called_ttl,
+        ticket_id=ticket_id,
+        site_id=recipient.site_id if recipient else (ticket.site_id if ticket else None),
+    )
+    return 1 if await work.store.add_outbound(draft, now=now) is not None else 0
+
+
+@dataclass(frozen=True)
+class RejoinConfirmed:
+    """TUNDA went through: confirmed under the rejoin's own cause, not as a plain reply."""
+
+    ticket_id: UUID
+    number: str
+    position: int | None
+
+
 # The action worker ------------------------------------------------------------------------------
 
 
@@ -256,6 +293,12 @@ async def perform_due_actions(
             outcome = [TextReply(service_unreachable_text(locale))]
         async with uow() as work:
             await work.store.finish_action(wamid)
+            if isinstance(outcome, RejoinConfirmed):
+                created += await confirm_rejoin(
+                    work, ticket_id=outcome.ticket_id, number=outcome.number, position=outcome.position,
+                    now=now, timing=timing, asked_by=phone,
+                )
+                continue
             created += await _add_replies(
                 work,
                 outcome,
@@ -277,7 +320,7 @@ async def _perform(
     uow: UnitOfWorkFactory,
     ticketing: TicketingApi,
     now: datetime,
-) -> list[Reply]:
+) -> list[Reply] | RejoinConfirmed:
     kind = action.get("type")
     if kind == "take":
         return await _take(
@@ -296,9 +339,10 @@ async def _perform(
             return [TextReply(cancelled_text(view.number, locale))]
         if kind == "rejoin":
             view = await ticketing.rejoin(ticket_id, access_token=token)
-            return [TextReply(rejoined_text(number=view.number, position=view.position, locale=locale))]
+            return RejoinConfirmed(ticket_id=ticket_id, number=view.number, position=view.position)
     except TicketingRefused as exc:
-        return [TextReply(action_refused_text(number=number, what=kind, reason=exc.detail, locale=locale))]
+        what: Literal["cancel", "rejoin"] = "cancel" if kind == "cancel" else "rejoin"
+        return [TextReply(action_refused_text(number=number, what=what, reason=exc.detail, locale=locale))]
     log.warning("unknown conversation action %r dropped", kind)
     return []
 

@@ -25,7 +25,7 @@ from antre_contracts.events import (
 )
 from antre_platform.clock import Clock
 
-from notify.app.conversation import answer_inbound, ask_survey, tell_no_show
+from notify.app.conversation import answer_inbound, ask_survey, confirm_rejoin, tell_no_show
 from notify.app.ports import UnitOfWork, UnitOfWorkFactory
 from notify.domain.model import (
     Call,
@@ -76,6 +76,8 @@ async def handle_event(event: CloudEvent, *, uow: UnitOfWorkFactory, clock: Cloc
         return await _service_finished(event, uow=uow, clock=clock, timing=timing)
     if event.type == "ticket.no_show":
         return await _ticket_no_show(event, uow=uow, clock=clock, timing=timing)
+    if event.type == "ticket.rejoined":
+        return await _ticket_rejoined(event, uow=uow, clock=clock, timing=timing)
     return 0
 
 
@@ -85,7 +87,26 @@ async def _ticket_no_show(event: CloudEvent, *, uow: UnitOfWorkFactory, clock: C
         await work.store.lock_ticket(missed.ticket_id)
         if not await work.first_delivery(event.id):
             return 0
+        # The next call of this ticket (after TUNDA) is a new cause: a new "Loket N" message.
+        await work.store.start_round(missed.ticket_id)
         return await tell_no_show(work, ticket_id=missed.ticket_id, now=clock.now(), timing=timing)
+
+
+async def _ticket_rejoined(event: CloudEvent, *, uow: UnitOfWorkFactory, clock: Clock, timing: Timing) -> int:
+    """TUNDA accepted, by whatever way the citizen asked: confirm it once per rejoin. Read from
+    the raw data so an older contracts package (without TicketRejoined) still works."""
+    try:
+        ticket_id = UUID(str(event.data["ticket_id"]))
+        number = str(event.data.get("number") or "") or None
+    except (KeyError, TypeError, ValueError):
+        log.warning("ticket.rejoined %s without a usable ticket_id dropped", event.id)
+        return 0
+    async with uow() as work:
+        await work.store.lock_ticket(ticket_id)
+        if not await work.first_delivery(event.id):
+            return 0
+        return await confirm_rejoin(work, ticket_id=ticket_id, number=number, position=None,
+                                    now=clock.now(), timing=timing)
 
 
 async def _queue_forecast(event: CloudEvent, *, uow: UnitOfWorkFactory) -> int:
@@ -240,6 +261,7 @@ async def _counter_called(event: CloudEvent, *, uow: UnitOfWorkFactory, clock: C
         await work.store.add_call(
             Call(
                 ticket_id=called.ticket_id,
+                round=await work.store.round(called.ticket_id),
                 recall=called.recall,
                 counter_id=called.counter_id,
                 service_id=called.service_id,
@@ -272,7 +294,7 @@ async def compose_for_ticket(work: UnitOfWork, ticket_id: UUID, *, now: datetime
             eta=eta,
             service=await store.service_info(ticket.service_id),
             site=await store.site_info(ticket.site_id),
-            already_called=call is not None,
+            already_called=call is not None or await store.ever_called(ticket_id),
             now=now,
             timing=timing,
         )

@@ -76,6 +76,15 @@ class Call:
     called_at: datetime
     number: str | None = None
     counter_name: str | None = None
+    # 0 until the first no-show; each no-show (and TUNDA) starts the next round of calls.
+    round: int = 0
+    # The recall count of the round's first call: ticketing keeps counting across a rejoin,
+    # but the first call after one is a call, not a recall.
+    first_recall: int = 0
+
+    @property
+    def is_recall(self) -> bool:
+        return self.recall > self.first_recall
 
 
 @dataclass(frozen=True)
@@ -163,8 +172,15 @@ def issued_cause(ticket_id: UUID) -> str:
     return f"issued:{ticket_id}"
 
 
-def called_cause(ticket_id: UUID, recall: int) -> str:
-    return f"called:{ticket_id}:{recall}"
+def called_cause(ticket_id: UUID, recall: int, round: int = 0) -> str:
+    """One message per call; a call after a rejoin (round 1..) is a cause of its own."""
+    if round == 0:
+        return f"called:{ticket_id}:{recall}"
+    return f"called:{ticket_id}:r{round}:{recall}"
+
+
+def rejoined_cause(ticket_id: UUID, round: int) -> str:
+    return f"rejoined:{ticket_id}:{round}"
 
 
 def reply_cause(inbound_wamid: str) -> str:
@@ -237,14 +253,14 @@ def called_message(
     if recipient is None or number is None:
         return None
     return OutboundDraft(
-        cause_key=called_cause(call.ticket_id, call.recall),
+        cause_key=called_cause(call.ticket_id, call.recall, call.round),
         kind="called",
         to=recipient.phone,
         locale=recipient.locale,
         body=render_called(
             number=number,
             counter_name=call.counter_name or counter_name,
-            recall=call.recall,
+            recall=int(call.is_recall),
             locale=recipient.locale,
         ),
         expires_at=call.called_at + timing.called_ttl,

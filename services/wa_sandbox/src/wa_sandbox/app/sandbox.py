@@ -139,14 +139,20 @@ class Sandbox:
         if phone_number_id != self.business.phone_number_id:
             raise graph_errors.unknown_object(phone_number_id, method)
 
-    def send(self, *, phone_number_id: str, body: Any, headers: Mapping[str, str]) -> SentMessage:
-        """Accept a send like Meta (or raise its GraphError) and report statuses in the background."""
+    async def send(self, *, phone_number_id: str, body: Any, headers: Mapping[str, str]) -> SentMessage:
+        """Accept a send like Meta (or raise its GraphError) and report statuses in the background.
+        A delay fault holds the answer back: the message is still accepted after it, even if the
+        client gave up waiting, as Meta accepts a message whose answer is lost on the way."""
         self.require_phone_number(phone_number_id, "post")
         accepted = accept_send(body)
         fault = self.faults.take(accepted.wa_id)
-        if fault is not None:
-            log.info("injected fault: send answered with code %s", fault.code)
-            raise fault
+        if fault is not None and fault.delay_seconds > 0:
+            log.info("injected fault: send answered after %.1f s", fault.delay_seconds)
+            await self._sleep(fault.delay_seconds)
+        error = fault.error() if fault is not None else None
+        if error is not None:
+            log.info("injected fault: send answered with code %s", error.code)
+            raise error
         message = SentMessage(
             id=self._new_message_id(), phone_number_id=phone_number_id, to=accepted.wa_id,
             type=accepted.type, text=accepted.text, body=body, received_at=self._clock.now(),

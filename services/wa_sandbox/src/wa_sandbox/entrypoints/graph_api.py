@@ -84,7 +84,7 @@ async def send_message(version: str, phone_number_id: str, request: Request, san
                        authorization: Authorization = None,
                        access_token: AccessToken = None) -> dict[str, Any]:
     sandbox.authorize(_bearer(authorization, access_token))
-    message = sandbox.send(phone_number_id=phone_number_id, body=await _json_body(request),
+    message = await sandbox.send(phone_number_id=phone_number_id, body=await _json_body(request),
                            headers=request.headers)
     return {"messaging_product": "whatsapp",
             "contacts": [{"input": message.body["to"], "wa_id": message.to}],

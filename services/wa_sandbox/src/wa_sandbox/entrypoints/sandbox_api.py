@@ -71,10 +71,10 @@ async def reset_messages(sandbox: SandboxDep) -> Response:
 
 
 @router.post("/faults", status_code=status.HTTP_201_CREATED,
-             summary="Make the next N sends (to one phone, or any) fail with a Graph error")
+             summary="Make the next N sends (to one phone, or any) fail with a Graph error, or answer late")
 async def add_fault(fault: FaultCreate, sandbox: SandboxDep) -> FaultPublic:
     added = sandbox.faults.add(status=fault.status, code=fault.code, count=fault.count, to=fault.to,
-                               details=fault.details)
+                               details=fault.details, delay_seconds=fault.delay_seconds)
     return FaultPublic.of(added)
 
 

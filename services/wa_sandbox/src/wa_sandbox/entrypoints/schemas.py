@@ -115,10 +115,16 @@ class MessagePublic(BaseModel):
 class FaultCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    status: int = Field(ge=400, le=599, description="HTTP status of the failing answers", examples=[429])
-    code: int = Field(ge=1, description="Graph error code, e.g. 130429, 131056, 131026", examples=[130429])
-    count: int = Field(default=1, ge=1, le=10_000, description="How many sends fail")
-    to: str | None = Field(default=None, description="Only sends to this phone fail; any phone if absent")
+    status: int | None = Field(default=None, ge=400, le=599,
+                               description="HTTP status of the failing answers (with code)", examples=[429])
+    code: int | None = Field(default=None, ge=1,
+                             description="Graph error code, e.g. 130429, 131056, 131026 (with status)",
+                             examples=[130429])
+    delay_seconds: float = Field(default=0, ge=0, le=120,
+                                 description="Answer each of these sends only after this many seconds "
+                                 "(a slow Meta); alone, the send then succeeds", examples=[3])
+    count: int = Field(default=1, ge=1, le=10_000, description="How many sends the fault applies to")
+    to: str | None = Field(default=None, description="Only sends to this phone; any phone if absent")
     details: str | None = Field(default=None, max_length=500, description="error_data.details to answer")
 
     @field_validator("to")
@@ -126,16 +132,26 @@ class FaultCreate(BaseModel):
     def _to_wa_id(cls, to: str | None) -> str | None:
         return None if to is None else _wa_id(to)
 
+    @model_validator(mode="after")
+    def _an_error_or_a_delay(self) -> Self:
+        if (self.status is None) != (self.code is None):
+            raise ValueError("give status and code together (an error), or neither (a delay only)")
+        if self.status is None and self.delay_seconds <= 0:
+            raise ValueError("a fault needs status and code (an error), delay_seconds > 0 (a slow answer), "
+                             "or both")
+        return self
+
 
 class FaultPublic(BaseModel):
     id: int
-    status: int
-    code: int
+    status: int | None
+    code: int | None
+    delay_seconds: float
     remaining: int
     to: str | None
     details: str | None
 
     @classmethod
     def of(cls, fault: Fault) -> "FaultPublic":
-        return cls(id=fault.id, status=fault.status, code=fault.code, remaining=fault.remaining,
-                   to=fault.to, details=fault.details)
+        return cls(id=fault.id, status=fault.status, code=fault.code, delay_seconds=fault.delay_seconds,
+                   remaining=fault.remaining, to=fault.to, details=fault.details)

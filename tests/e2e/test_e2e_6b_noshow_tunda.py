@@ -1,0 +1,148 @@
+"""Issue #6 end to end, the rest of the citizen's WhatsApp journey on the running system (real
+registry, ticketing, estimation and notify on real Kafka and PostgreSQL, the wa-sandbox as
+Meta): missed call and TUNDA, "N more ahead", and a slow Meta.
+
+Services used here (no other end-to-end test takes numbers for them, so the order of the
+lines is this file's own): NIB (Loket 14) and JHT-KLAIM (Loket 8).
+"""
+
+import re
+import time
+from typing import Any
+
+import httpx
+
+from tests.e2e.helpers import System, eventually, new_phone, take_ticket
+from tests.e2e.test_e2e_6_whatsapp_journey import WhatsAppCitizen, counter_for, take_number
+
+FEW_AHEAD = re.compile(r"Tinggal (\d+) antrean lagi sebelum nomor \*([A-Z]+-\d+)\*")
+
+
+class Officer:
+    """The officer at one counter, with the platform admin token (this pass's only staff auth)."""
+
+    def __init__(self, system: System, http: httpx.Client, counter: dict[str, Any]) -> None:
+        self.system = system
+        self.http = http
+        self.counter = counter
+
+    def act(self, action: str) -> dict[str, Any]:
+        response = self.http.post(
+            f"{self.system.url('ticketing')}/v1/counters/{self.counter['id']}/{action}",
+            headers=self.system.admin,
+        )
+        assert response.status_code == 200, f"{action}: {response.status_code} {response.text}"
+        return dict(response.json())
+
+    def open(self) -> None:
+        self.act("open")
+
+    def serve_until(self, number: str) -> None:
+        """Call next, serving and finishing everyone else, until ``number`` is at the counter."""
+        for _ in range(50):
+            if self.act("call-next")["number"] == number:
+                return
+            self.act("start")
+            self.act("finish")
+        raise AssertionError(f"{number} was never called")
+
+
+def count(citizen: WhatsAppCitizen, text: str) -> int:
+    return sum(text in message["text"] for message in citizen.inbox())
+
+
+def test_a_missed_call_tunda_rejoins_and_the_second_call_is_messaged(
+    system: System, http: httpx.Client
+) -> None:
+    agus = WhatsAppCitizen(system, http)
+    number = take_number(agus, system, "NIB")
+    officer = Officer(system, http, counter_for(system, http, "NIB"))
+    loket = officer.counter["name"]  # "Loket 14"
+    called = f"Nomor *{number}* dipanggil. Silakan menuju *{loket}* sekarang."
+
+    officer.open()
+    officer.serve_until(number)
+    agus.wait_for(called)
+    officer.act("no-show")
+    missed = agus.wait_for("Balas *TUNDA*")["text"]
+    assert number in missed and "tidak datang" in missed
+
+    confirmed = agus.say("TUNDA", expect="masuk antrean lagi")["text"]
+    assert f"Nomor *{number}* masuk antrean lagi" in confirmed
+
+    officer.serve_until(number)
+    eventually(lambda: count(agus, called) == 2, timeout=60, what=f"the second call of {number} to {loket}")
+    time.sleep(3)  # anything sent twice (the rejoin's event and the TUNDA reply, a redelivery) shows now
+    texts = [m["text"] for m in agus.inbox()]
+    assert count(agus, called) == 2, texts
+    assert count(agus, "masuk antrean lagi") == 1, "the rejoin is confirmed once: " + repr(texts)
+    assert count(agus, "Balas *TUNDA*") == 1, texts
+    assert count(agus, "dipanggil ulang") == 0, "the call after a rejoin is a call, not a recall"
+    def kind(text: str) -> str | None:
+        if text == called:
+            return "called"
+        if "Balas *TUNDA*" in text:
+            return "missed"
+        return "rejoined" if "masuk antrean lagi" in text else None
+
+    assert [k for k in map(kind, texts) if k] == ["called", "missed", "rejoined", "called"], texts
+
+    officer.act("start")
+    officer.act("finish")
+    agus.wait_for("Seberapa puas")
+
+
+def test_few_places_ahead_is_told_once_as_the_line_moves(system: System, http: httpx.Client) -> None:
+    officer = Officer(system, http, counter_for(system, http, "JHT-KLAIM"))
+    ahead = [
+        take_ticket(system, http, service_code="JHT-KLAIM", phone=new_phone()[0])["number"] for _ in range(4)
+    ]
+    sari = WhatsAppCitizen(system, http)
+    number = take_number(sari, system, "JHT-KLAIM")
+    # her first message already gave the call time; nothing about places ahead yet
+    time.sleep(2)
+    assert count(sari, "antrean lagi sebelum") == 0
+
+    officer.open()
+    served: list[str] = []
+    while True:
+        calling = officer.act("call-next")["number"]
+        if calling == number:
+            break
+        served.append(calling)
+        officer.act("start")
+        officer.act("finish")
+        time.sleep(2)  # the line moves at a human pace: each move is estimated before the next
+    assert set(ahead) <= set(served)
+    sari.wait_for(f"Nomor *{number}* dipanggil. Silakan menuju *{officer.counter['name']}*")
+
+    time.sleep(3)
+    few = [FEW_AHEAD.search(m["text"]) for m in sari.inbox()]
+    told = [(int(m.group(1)), m.group(2)) for m in few if m]
+    assert len(told) == 1, [m["text"] for m in sari.inbox()]
+    assert told[0] == (2, number), "crossing into the last 3 places: 2 still ahead"
+    texts = [m["text"] for m in sari.inbox()]
+    few_at = next(i for i, t in enumerate(texts) if FEW_AHEAD.search(t))
+    called_at = next(i for i, t in enumerate(texts) if "Silakan menuju" in t)
+    assert few_at < called_at
+    officer.act("start")
+    officer.act("finish")
+
+
+def test_a_slow_meta_delays_replies_but_each_goes_once_in_order(system: System, http: httpx.Client) -> None:
+    rudi = WhatsAppCitizen(system, http)
+    assert "BERHENTI" in rudi.say("BANTUAN")["text"]
+    before = len(rudi.inbox())
+    fault = http.post(f"{system.url('wa_sandbox')}/sandbox/faults",
+                      json={"delay_seconds": 3, "count": 1, "to": rudi.wa_id})
+    assert fault.status_code == 201, fault.text
+
+    started = time.monotonic()
+    rudi._send({"text": "BANTUAN"})
+    rudi._send({"text": "BAHASA"})
+    eventually(lambda: len(rudi.inbox()) >= before + 2, timeout=60, what="both replies")
+    waited = time.monotonic() - started
+    time.sleep(2)
+    texts = [m["text"] for m in rudi.inbox()[before:]]
+    assert len(texts) == 2 and "*BERHENTI*" in texts[0] and "English" in texts[1], texts
+    assert waited >= 3, "the first answer came only after Meta's delay"
