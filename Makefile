@@ -37,6 +37,7 @@ run: setup
 	@$(PY) -m antre_devstack run --state $(STATE)
 
 test: setup browser
+	@$(VENV)/bin/ruff check --quiet . && echo "[lint] ruff: clean"
 	@$(PY) -m antre_devstack prepare
 	@$(PY) -m pytest $(PYTEST_ARGS)
 

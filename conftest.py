@@ -12,13 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from antre_contracts.topics import PARTITIONS
 from antre_devstack.infra import default_cache_dir
 from antre_devstack.kafka import KafkaNode
 from antre_devstack.ports import free_port, free_ports
 from antre_devstack.postgres import PostgresNode
-
 
 
 @pytest.fixture(scope="session")

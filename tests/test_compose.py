@@ -10,7 +10,6 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-
 from antre_contracts.topics import PARTITIONS
 
 REPO = Path(__file__).resolve().parents[1]

@@ -8,7 +8,6 @@ from typing import Any
 
 import httpx
 import pytest
-
 from antre_devstack.kafka import KafkaNode
 from antre_devstack.secrets import DevSecrets
 from antre_devstack.stack import Stack
@@ -63,10 +62,10 @@ def new_traceparent() -> tuple[str, str]:
 
 
 def take_ticket(system: System, http: httpx.Client, *, service_code: str, phone: str,
-                headers: dict[str, str] | None = None) -> dict[str, Any]:
-    """POST /v1/tickets as the web channel, retrying until ticketing has learnt the service
-    from the registry's events (its read model is eventually consistent)."""
-    body = {"service_id": system.service_id(service_code), "channel": "web", "phone": phone}
+                headers: dict[str, str] | None = None, channel: str = "web") -> dict[str, Any]:
+    """POST /v1/tickets (the web channel unless told), retrying until ticketing has learnt the
+    service from the registry's events (its read model is eventually consistent)."""
+    body = {"service_id": system.service_id(service_code), "channel": channel, "phone": phone}
     request_headers = {"Idempotency-Key": secrets.token_hex(8), **(headers or {})}
 
     def attempt() -> dict[str, Any] | None:

@@ -5,7 +5,15 @@ import httpx
 from opentelemetry import context as otel_context
 from opentelemetry import propagate
 
-from tests.e2e.helpers import System, eventually, messages_to, new_phone, new_traceparent, take_ticket, wait_for_message
+from tests.e2e.helpers import (
+    System,
+    eventually,
+    messages_to,
+    new_phone,
+    new_traceparent,
+    take_ticket,
+    wait_for_message,
+)
 
 
 def test_registry_serves_the_seeded_kupang_catalog(system: System, http: httpx.Client) -> None:
@@ -17,7 +25,9 @@ def test_registry_serves_the_seeded_kupang_catalog(system: System, http: httpx.C
     assert system.service_id("PKB-TAHUNAN")
 
 
-def test_a_web_ticket_reaches_the_citizen_on_whatsapp_with_its_eta(system: System, http: httpx.Client) -> None:
+def test_a_web_ticket_reaches_the_citizen_on_whatsapp_with_its_eta(
+    system: System, http: httpx.Client
+) -> None:
     typed, wa_id = new_phone()
     trace_id, traceparent = new_traceparent()
     # Our trace is made current too: if an earlier test instrumented httpx in this process,

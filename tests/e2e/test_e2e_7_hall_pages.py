@@ -173,11 +173,12 @@ def test_a_kiosk_ticket_is_issued_and_printed_on_thermal_paper(system: System, n
     assert pdf.startswith(b"%PDF") and len(pdf) > 1000
 
 
-def test_the_status_page_of_a_web_ticket_moves_up_when_the_queue_moves(
+def test_the_status_page_of_a_whatsapp_ticket_moves_up_when_the_queue_moves(
     system: System, http: httpx.Client, new_page: Any
 ) -> None:
     take_ticket(system, http, service_code="NPWP", phone=new_phone()[0])
-    mine = take_ticket(system, http, service_code="NPWP", phone=new_phone()[0])
+    mine = take_ticket(system, http, service_code="NPWP", phone=new_phone()[0], channel="whatsapp")
+    assert mine["channel"] == "whatsapp"
     counter_id = ready_counter(system, http, "NPWP")
     phone = new_page(PHONE)
     phone.goto(mine["status_url"])

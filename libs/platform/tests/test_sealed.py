@@ -1,7 +1,6 @@
 import pytest
-from cryptography.exceptions import InvalidTag
-
 from antre_platform.sealed import generate_keypair, public_key_of, seal, unseal
+from cryptography.exceptions import InvalidTag
 
 
 def test_only_the_holder_of_the_private_key_can_open_a_sealed_box() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from types import FrameType
 
 from antre_contracts.topics import PARTITIONS
+
 from antre_devstack import prereq
 from antre_devstack.errors import PrerequisiteError
 from antre_devstack.infra import Infra, default_cache_dir

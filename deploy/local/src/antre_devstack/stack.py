@@ -132,7 +132,9 @@ class Stack:
                         pass
                 if time.monotonic() - started > timeout:
                     names = ", ".join(pending)
-                    raise ServiceFailed(f"{names} not ready after {timeout:.0f} s; see {self.state_dir}/logs/")
+                    raise ServiceFailed(
+                        f"{names} not ready after {timeout:.0f} s; see {self.state_dir}/logs/"
+                    )
                 time.sleep(0.2)
 
     def _raise_if_exited(self, service: str) -> None:

@@ -10,13 +10,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from antre_contracts import CloudEvent, UnknownEventType, parse_event
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
 from faststream.middlewares import AckPolicy
 from opentelemetry.trace import TracerProvider
 from pydantic import ValidationError
-
-from antre_contracts import CloudEvent, UnknownEventType, parse_event
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +40,9 @@ def subscription(service: str) -> dict[str, Any]:
     }
 
 
-def cloudevent_handler(handle: EventHandler, *, retry_pause: float = 1.0) -> Callable[[KafkaMessage], Awaitable[None]]:
+def cloudevent_handler(
+    handle: EventHandler, *, retry_pause: float = 1.0
+) -> Callable[[KafkaMessage], Awaitable[None]]:
     """Wrap ``handle(event)`` as a FastStream handler taking the raw Kafka message.
 
     Bad events are skipped with a warning; any other failure (PostgreSQL away, a bug)

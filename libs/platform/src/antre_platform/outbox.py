@@ -18,11 +18,10 @@ from typing import Any
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
-from opentelemetry import context as otel_context
-from opentelemetry import propagate, trace
-
 from antre_contracts import CloudEvent
 from antre_contracts.topics import topic_for
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
 
 log = logging.getLogger(__name__)
 _NOTIFY_CHANNEL = "antre_outbox"
@@ -90,7 +89,8 @@ class OutboxRelay:
 
     async def _lead_and_relay(self) -> None:
         async with self._pool.acquire() as lock_conn:
-            while not await lock_conn.fetchval("SELECT pg_try_advisory_lock($1)", self._lock_key):
+            # Another replica leads; PostgreSQL has no wake-up for a freed advisory lock.
+            while not await lock_conn.fetchval("SELECT pg_try_advisory_lock($1)", self._lock_key):  # noqa: ASYNC110
                 await asyncio.sleep(max(self._poll_seconds, 1.0))
             await lock_conn.add_listener(_NOTIFY_CHANNEL, self._on_notify)
             producer = AIOKafkaProducer(

@@ -58,5 +58,6 @@ def unseal(private_key: str, sealed: str) -> bytes:
     blob = _unb64(sealed)
     ephemeral_public, nonce, ciphertext = blob[:32], blob[32:44], blob[44:]
     recipient_public = private.public_key().public_bytes(_RAW, serialization.PublicFormat.Raw)
-    key = _key(private.exchange(X25519PublicKey.from_public_bytes(ephemeral_public)), ephemeral_public, recipient_public)
+    shared = private.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
+    key = _key(shared, ephemeral_public, recipient_public)
     return AESGCM(key).decrypt(nonce, ciphertext, None)
