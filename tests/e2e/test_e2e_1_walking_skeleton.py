@@ -45,6 +45,7 @@ def test_a_web_ticket_reaches_the_citizen_on_whatsapp_with_its_eta(
     assert "WITA" in message["text"], message["text"]
     assert "Perkiraan" in message["text"], message["text"]
     assert "antara" in message["text"], "the estimate band (P10–P90) is shown"
+    assert f"Pantau antrean Anda: {ticket['status_url']}" in message["text"], message["text"]
     # One trace from the HTTP request to the Graph API call, across the outbox and Kafka.
     assert message["headers"].get("traceparent", "").split("-")[1] == trace_id
 

@@ -147,14 +147,19 @@ class RunningNotify:
             await self.app.state.notify.handle_event(event)
 
     async def hand_off(
-        self, ticket_id: UUID, site_id: UUID, *, phone: str = PHONE, locale: str = "id"
+        self,
+        ticket_id: UUID,
+        site_id: UUID,
+        *,
+        phone: str = PHONE,
+        locale: str = "id",
+        status_url: str | None = None,
     ) -> httpx.Response:
         sealed = seal(public_key_of(self.settings.notify_private_key), phone.encode())
-        return await self.http.put(
-            f"/internal/v1/recipients/{ticket_id}",
-            headers=INTERNAL,
-            json={"sealed_phone": sealed, "locale": locale, "site_id": str(site_id)},
-        )
+        body = {"sealed_phone": sealed, "locale": locale, "site_id": str(site_id)}
+        if status_url is not None:  # older ticketing sends no status_url at all
+            body["status_url"] = status_url
+        return await self.http.put(f"/internal/v1/recipients/{ticket_id}", headers=INTERNAL, json=body)
 
     async def webhook(
         self, payload: dict[str, Any], *, secret: str = APP_SECRET, signature: str | None = None

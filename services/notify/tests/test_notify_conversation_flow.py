@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from .conftest import NOW, PHONE, PHONE_DIGITS, FakeGraph, Hall, RunningNotify, StartNotify, open_window
 
 WA_ID = "6281234567890"
+STATUS_URL = "http://127.0.0.1:8002/t/tok-Status_Link-123"
 
 
 @dataclass
@@ -349,12 +350,12 @@ async def test_outside_the_24_hour_window_the_approved_template_goes(
             await open_window(notify.app, at=last_wrote)
         ticket_id = uuid4()
         await notify.deliver(*hall.registry(), hall.issued(ticket_id), hall.estimated(ticket_id))
-        await notify.hand_off(ticket_id, hall.site_id)
+        await notify.hand_off(ticket_id, hall.site_id, status_url=STATUS_URL)
         await notify.eventually(lambda: len(fake_graph.requests) == 1)
         [request] = fake_graph.requests
         assert request["type"] == "template"
         template = request["template"]
-        assert template["name"] == "antre_nomor_antrean_v1" and template["language"] == {"code": "id"}
+        assert template["name"] == "antre_nomor_antrean_v2" and template["language"] == {"code": "id"}
         values = [p["text"] for p in template["components"][0]["parameters"]]
         assert values == [
             "A-001",
@@ -362,6 +363,7 @@ async def test_outside_the_24_hour_window_the_approved_template_goes(
             "pukul 09:40 WITA (antara 09:30–09:55)",
             "Berangkat paling lambat 09:10 WITA.",
             "Bawa: KTP asli, STNK asli.",
+            STATUS_URL,
         ]
 
 
@@ -372,10 +374,12 @@ async def test_inside_the_window_the_full_free_form_message_goes(
         await open_window(notify.app, at=NOW - timedelta(hours=23))
         ticket_id = uuid4()
         await notify.deliver(*hall.registry(), hall.issued(ticket_id), hall.estimated(ticket_id))
-        await notify.hand_off(ticket_id, hall.site_id)
+        await notify.hand_off(ticket_id, hall.site_id, status_url=STATUS_URL)
         await notify.eventually(lambda: len(fake_graph.requests) == 1)
         assert fake_graph.requests[0]["type"] == "text"
-        assert "Bawa: KTP asli, STNK asli." in fake_graph.requests[0]["text"]["body"]
+        body = fake_graph.requests[0]["text"]["body"]
+        assert "Bawa: KTP asli, STNK asli." in body
+        assert body.endswith(f"\nPantau antrean Anda: {STATUS_URL}"), body
 
 
 async def test_a_no_show_offers_tunda_and_tunda_rejoins_once(

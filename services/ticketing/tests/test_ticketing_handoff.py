@@ -119,9 +119,12 @@ async def test_the_phone_is_sealed_delivered_to_notify_and_then_forgotten(
                 "locale": "en",
                 "site_id": str(harness.kupang.site_id),
                 "sealed_phone": row["sealed_phone"],
+                # Built at delivery from the ticket's access token: the link the citizen got.
+                "status_url": ticket["status_url"],
             }
         ]
     assert PHONE_DIGITS not in caplog.text
+    assert ticket["access_token"] not in caplog.text  # the link is a bearer secret
 
 
 async def test_a_handoff_survives_a_restart_while_notify_is_down(

@@ -60,6 +60,21 @@ async def test_interactive_and_template_sends_read_as_the_phone_shows_them(graph
     assert notice["text"] == "antrean_dipanggil (id): A-023 | Loket 3"
 
 
+async def test_the_issued_template_shows_the_status_link_on_its_own_line(graph: Graph) -> None:
+    values = ["A-023", "Pajak", "pukul 10:15 WITA", "Berangkat 09:50 WITA.", "Bawa: KTP.",
+              "http://127.0.0.1:8002/t/tok123"]
+    template = {"messaging_product": "whatsapp", "to": "6281234567890", "type": "template",
+                "template": {"name": "antre_nomor_antrean_v2", "language": {"code": "en"}, "components": [
+                    {"type": "body", "parameters": [{"type": "text", "text": v} for v in values]}]}}
+
+    assert (await graph.send(template)).status_code == 200
+
+    [shown] = await graph.sent_to("6281234567890")
+    assert shown["text"] == ("Your queue number is *A-023* for Pajak. "
+                             "Expected to be called pukul 10:15 WITA. Berangkat 09:50 WITA. Bawa: KTP.\n"
+                             "Follow your place in line: http://127.0.0.1:8002/t/tok123")
+
+
 def _without(body: dict[str, Any], key: str) -> dict[str, Any]:
     return {name: value for name, value in body.items() if name != key}
 

@@ -62,7 +62,9 @@ class Ticketing:
         async with httpx.AsyncClient(base_url=self.settings.notify_url, timeout=10.0) as client:
             delivery = HandoffDelivery(
                 queue=PostgresHandoffQueue(self.runtime.pool),
-                recipients=NotifyRecipients(client, internal_token=self.settings.internal_token),
+                recipients=NotifyRecipients(
+                    client, internal_token=self.settings.internal_token, status_url=self.status_url
+                ),
                 clock=self.clock,
                 wakeup=self.handoff_wakeup,
                 poll_seconds=self.settings.handoff_poll_seconds,

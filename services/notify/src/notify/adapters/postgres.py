@@ -23,6 +23,7 @@ from opentelemetry import propagate
 from notify.adapters.phone_vault import PhoneVault
 from notify.domain.conversation import CatalogService, ConversationState
 from notify.domain.model import (
+    SECRET_PLACEHOLDER,
     Call,
     DeliveryStatus,
     InboundMessage,
@@ -49,6 +50,27 @@ _WAMID_LOCK_CLASS = 7_310_005
 
 def _recipient_row(ticket_id: UUID) -> str:
     return f"recipient:{ticket_id}"
+
+
+def _status_url_row(ticket_id: UUID) -> str:
+    return f"recipient-status-url:{ticket_id}"
+
+
+def _secret_row(message_id: UUID) -> str:
+    return f"outbound-secret:{message_id}"
+
+
+def _hide(text: str | None, secret: str) -> str | None:
+    # Also its JSON-escaped form, for the template's text (a URL rarely needs escaping).
+    if text is None:
+        return None
+    return text.replace(secret, SECRET_PLACEHOLDER).replace(json.dumps(secret)[1:-1], SECRET_PLACEHOLDER)
+
+
+def _reveal(text: str | None, secret: str) -> str | None:
+    if text is None:
+        return None
+    return text.replace(SECRET_PLACEHOLDER, secret)
 
 
 def _outbound_row(message_id: UUID) -> str:
@@ -270,28 +292,37 @@ class PostgresStore:
 
     async def add_recipient(self, recipient: Recipient, *, at: datetime) -> bool:
         inserted = await self._conn.fetchval(
-            """INSERT INTO recipients (ticket_id, site_id, phone, phone_hash, locale, created_at)
-               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (ticket_id) DO NOTHING RETURNING true""",
+            """INSERT INTO recipients (ticket_id, site_id, phone, phone_hash, locale, created_at, status_url)
+               VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (ticket_id) DO NOTHING RETURNING true""",
             recipient.ticket_id,
             recipient.site_id,
             self._vault.encrypt(recipient.phone, row=_recipient_row(recipient.ticket_id)),
             self._vault.lookup_hash(recipient.phone),
             recipient.locale,
             at,
+            # The link is the ticket's bearer secret: encrypted at rest, like the phone.
+            None
+            if recipient.status_url is None
+            else self._vault.seal_text(recipient.status_url, row=_status_url_row(recipient.ticket_id)),
         )
         return bool(inserted)
 
     async def recipient(self, ticket_id: UUID) -> Recipient | None:
         row = await self._conn.fetchrow(
-            "SELECT ticket_id, site_id, phone, locale FROM recipients WHERE ticket_id = $1", ticket_id
+            "SELECT ticket_id, site_id, phone, locale, status_url FROM recipients WHERE ticket_id = $1",
+            ticket_id,
         )
         if row is None:
             return None
+        sealed_url = row["status_url"]
         return Recipient(
             ticket_id=row["ticket_id"],
             site_id=row["site_id"],
             phone=self._vault.decrypt(row["phone"], row=_recipient_row(ticket_id)),
             locale=cast(Locale, row["locale"]),
+            status_url=None
+            if sealed_url is None
+            else self._vault.open_text(sealed_url, row=_status_url_row(ticket_id)),
         )
 
     async def tickets_awaiting_issued_message(
@@ -340,11 +371,21 @@ class PostgresStore:
             )
             stored = json.loads(issued_trace) if issued_trace else {}
             trace_context = stored or trace_context
+        body = draft.body
+        template = json.dumps(draft.template) if draft.template is not None else None
+        sealed_secret = None
+        if draft.secret:
+            # The status link is a bearer secret: at rest (and in the staff's notifications
+            # list) the message shows a placeholder; the link itself is kept encrypted.
+            body = _hide(body, draft.secret)
+            template = _hide(template, draft.secret)
+            sealed_secret = self._vault.seal_text(draft.secret, row=_secret_row(message_id))
         inserted = await self._conn.fetchval(
             """INSERT INTO outbound_messages
                  (id, cause_key, kind, ticket_id, site_id, locale, body, phone, phone_hash,
-                  next_attempt_at, expires_at, created_at, trace_context, interactive, template)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $12::jsonb, $13::jsonb, $14::jsonb)
+                  next_attempt_at, expires_at, created_at, trace_context, interactive, template, secret)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $12::jsonb, $13::jsonb, $14::jsonb,
+                       $15)
                ON CONFLICT (cause_key) DO NOTHING RETURNING true""",
             message_id,
             draft.cause_key,
@@ -352,24 +393,29 @@ class PostgresStore:
             draft.ticket_id,
             draft.site_id,
             draft.locale,
-            draft.body,
+            body,
             self._vault.encrypt(draft.to, row=_outbound_row(message_id)),
             self._vault.lookup_hash(draft.to),
             now,
             draft.expires_at,
             json.dumps(trace_context),
             json.dumps(draft.interactive) if draft.interactive is not None else None,
-            json.dumps(draft.template) if draft.template is not None else None,
+            template,
+            sealed_secret,
         )
         return message_id if inserted else None
 
     def _outbound(self, row: Mapping[str, Any]) -> OutboundMessage:
+        body, template = row["body"], row["template"]
+        if row.get("secret") is not None:
+            secret = self._vault.open_text(row["secret"], row=_secret_row(row["id"]))
+            body, template = _reveal(body, secret), _reveal(template, json.dumps(secret)[1:-1])
         return OutboundMessage(
             id=row["id"],
             cause_key=row["cause_key"],
             kind=cast(MessageKind, row["kind"]),
             to=self._vault.decrypt(row["phone"], row=_outbound_row(row["id"])),
-            body=row["body"],
+            body=body,
             status=cast(SendStatus, row["status"]),
             attempts=row["attempts"],
             expires_at=row["expires_at"],
@@ -379,7 +425,7 @@ class PostgresStore:
             delivery_status=cast(DeliveryStatus | None, row["delivery_status"]),
             trace_context=json.loads(row["trace_context"]) if row["trace_context"] else {},
             interactive=json.loads(row["interactive"]) if row["interactive"] else None,
-            template=json.loads(row["template"]) if row["template"] else None,
+            template=json.loads(template) if template else None,
             in_window=bool(row.get("in_window", True)),
         )
 

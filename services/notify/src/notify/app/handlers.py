@@ -390,6 +390,7 @@ async def record_recipient(
     sealed_phone: str,
     locale: Literal["id", "en"],
     unseal: Callable[[str], bytes],
+    status_url: str | None = None,
     uow: UnitOfWorkFactory,
     clock: Clock,
     timing: Timing,
@@ -407,7 +408,9 @@ async def record_recipient(
     now = clock.now()
     async with uow() as work:
         await work.store.lock_ticket(ticket_id)
-        recipient = Recipient(ticket_id=ticket_id, site_id=site_id, phone=phone, locale=locale)
+        recipient = Recipient(
+            ticket_id=ticket_id, site_id=site_id, phone=phone, locale=locale, status_url=status_url
+        )
         if not await work.store.add_recipient(recipient, at=now):
             return 0
         log.info("recipient %s stored for ticket %s", phone.masked(), ticket_id)

@@ -42,7 +42,13 @@ class Notify:
         self._created(await handlers.handle_event(event, uow=self.uow, clock=self.clock, timing=self.timing))
 
     async def record_recipient(
-        self, *, ticket_id: UUID, site_id: UUID, sealed_phone: str, locale: Literal["id", "en"]
+        self,
+        *,
+        ticket_id: UUID,
+        site_id: UUID,
+        sealed_phone: str,
+        locale: Literal["id", "en"],
+        status_url: str | None = None,
     ) -> None:
         self._created(
             await handlers.record_recipient(
@@ -50,6 +56,7 @@ class Notify:
                 site_id=site_id,
                 sealed_phone=sealed_phone,
                 locale=locale,
+                status_url=status_url,
                 unseal=self.unseal,
                 uow=self.uow,
                 clock=self.clock,

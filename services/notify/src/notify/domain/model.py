@@ -65,6 +65,8 @@ class Recipient:
     site_id: UUID
     phone: PhoneNumber
     locale: Locale
+    # The citizen's status page ({public base}/t/{access token}); a secret, never logged.
+    status_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,12 @@ class OutboundDraft:
     # The Cloud API 'template' object sent instead when the 24-hour window is closed; a
     # message without one is only sent inside the window.
     template: Mapping[str, Any] | None = None
+    # A bearer secret shown in the message (the status page link): the store keeps it
+    # encrypted and the stored body shows SECRET_PLACEHOLDER in its place.
+    secret: str | None = None
+
+
+SECRET_PLACEHOLDER = "[tautan status]"
 
 
 @dataclass(frozen=True)
@@ -222,6 +230,7 @@ def issued_message(
         documents=service.documents(recipient.locale),
         eta=eta,
         travel_minutes=ticket.travel_minutes,
+        status_url=recipient.status_url,
     )
     return OutboundDraft(
         cause_key=issued_cause(ticket.ticket_id),
@@ -237,6 +246,7 @@ def issued_message(
             locale=recipient.locale,
             values=issued_template_values(facts, locale=recipient.locale, now=now),
         ),
+        secret=recipient.status_url,
     )
 
 

@@ -73,6 +73,7 @@ class IssuedFacts:
     documents: tuple[str, ...] = ()
     eta: Eta | None = None
     travel_minutes: int | None = None
+    status_url: str | None = None  # the citizen's status page, when ticketing sent it
 
 
 def zone_abbreviation(timezone: str, at: datetime) -> str:
@@ -170,7 +171,15 @@ def render_ticket_issued(facts: IssuedFacts, *, locale: Locale, now: datetime) -
     if facts.documents:
         label = "Bawa" if locale == "id" else "Bring"
         sentences.append(f"{label}: {', '.join(facts.documents)}.")
-    return " ".join(sentences)
+    text = " ".join(sentences)
+    if facts.status_url:
+        # On a line of its own so WhatsApp shows it as a tappable link.
+        text += "\n" + _status_line(facts.status_url, locale)
+    return text
+
+
+def _status_line(url: str, locale: Locale) -> str:
+    return f"Pantau antrean Anda: {url}" if locale == "id" else f"Follow your place in line: {url}"
 
 
 def issued_template_values(facts: IssuedFacts, *, locale: Locale, now: datetime) -> dict[str, str]:
@@ -182,6 +191,8 @@ def issued_template_values(facts: IssuedFacts, *, locale: Locale, now: datetime)
         values["leave_by"] = _leave_sentence(facts, facts.eta, facts.timezone, now=now, locale=locale)
     if facts.documents:
         values["documents"] = f"{'Bawa' if locale == 'id' else 'Bring'}: {', '.join(facts.documents)}."
+    if facts.status_url:
+        values["status_url"] = facts.status_url
     return values
 
 

@@ -65,6 +65,14 @@ class RecipientHandoff(BaseModel):
     )
     locale: Literal["id", "en"] = "id"
     site_id: UUID
+    # Kept as sent (not normalised as HttpUrl would): the citizen sees exactly ticketing's link.
+    status_url: str | None = Field(
+        default=None,
+        max_length=2000,
+        pattern=r"^https?://[^\s]+$",
+        description="the citizen's status page for this ticket (ticketing's status_url); shown in the "
+        "'issued' message. Optional: older hand-offs without it still work.",
+    )
 
 
 @recipients_router.put(
@@ -81,6 +89,7 @@ async def put_recipient(ticket_id: UUID, handoff: RecipientHandoff, notify: Noti
             site_id=handoff.site_id,
             sealed_phone=handoff.sealed_phone,
             locale=handoff.locale,
+            status_url=handoff.status_url,
         )
     except HandoffRejected as exc:
         raise Problem(422, str(exc), title="Unusable phone hand-off") from exc

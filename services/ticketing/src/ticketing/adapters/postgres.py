@@ -504,10 +504,12 @@ class PostgresHandoffQueue:
         # Pushing next_attempt_at past the lease hides the rows from other replicas while this
         # one delivers; if it dies, they come due again when the lease ends.
         rows = await self._pool.fetch(
-            "UPDATE recipient_handoff SET next_attempt_at = $2, attempts = attempts + 1 WHERE ticket_id IN ("
+            "WITH claimed AS ("
+            " UPDATE recipient_handoff SET next_attempt_at = $2, attempts = attempts + 1 WHERE ticket_id IN ("
             "  SELECT ticket_id FROM recipient_handoff WHERE next_attempt_at <= $1"
             "  ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) "
-            "RETURNING ticket_id, site_id, sealed_phone, locale, next_attempt_at, attempts",
+            " RETURNING ticket_id, site_id, sealed_phone, locale, next_attempt_at, attempts) "
+            "SELECT c.*, t.access_token FROM claimed c LEFT JOIN tickets t ON t.id = c.ticket_id",
             now,
             now + lease,
             limit,

@@ -53,6 +53,9 @@ class RecipientHandoff:
     locale: Locale
     next_attempt_at: datetime
     attempts: int = 0
+    # The ticket's access token as of delivery (read with the claim, not stored in the row:
+    # a transfer rotates it), so notify can link the citizen's status page. Never logged.
+    access_token: str | None = None
 
 
 class CatalogRepository(Protocol):

@@ -18,6 +18,17 @@ APPROVED: dict[tuple[str, str], str] = {
         "antre_nomor_antrean_v1",
         "en",
     ): "Your queue number is *{{1}}* for {{2}}. Expected to be called {{3}}. {{4}} {{5}}",
+    # v2 adds the citizen's status page link; v1 stays approved (Meta keeps old versions).
+    (
+        "antre_nomor_antrean_v2",
+        "id",
+    ): "Nomor antrean Anda *{{1}}* untuk {{2}}. Perkiraan dipanggil {{3}}. {{4}} {{5}}\n"
+    "Pantau antrean Anda: {{6}}",
+    (
+        "antre_nomor_antrean_v2",
+        "en",
+    ): "Your queue number is *{{1}}* for {{2}}. Expected to be called {{3}}. {{4}} {{5}}\n"
+    "Follow your place in line: {{6}}",
     ("antre_dipanggil_v1", "id"): "Nomor *{{1}}* dipanggil. Silakan menuju *{{2}}* sekarang.",
     ("antre_dipanggil_v1", "en"): "Number *{{1}}* is being called. Please go to *{{2}}* now.",
     ("antre_survei_skm_v1", "id"): "Layanan untuk nomor *{{1}}* sudah selesai. Balas angka 1 sampai 5 untuk "
