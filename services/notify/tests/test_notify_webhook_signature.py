@@ -102,3 +102,17 @@ def test_items_of_unknown_shape_are_skipped_and_the_rest_kept() -> None:
     assert batch.inbound[0].sent_at == NOW  # no timestamp: when we received it
     assert batch.statuses == []
     assert parse_webhook(json.loads('{"entry": "nonsense"}'), received_at=NOW).inbound == []
+
+
+def test_oddly_shaped_payloads_are_skipped_not_crashed_on() -> None:
+    now = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+    odd_payloads = [
+        {"object": "whatsapp_business_account", "entry": 5},
+        {"entry": [{"changes": {"value": {}}}]},
+        {"entry": [{"changes": [{"value": {"messages": 3, "statuses": "sent"}}]}]},
+        {"entry": [{"changes": [{"value": {"statuses": [{"id": "wamid.X", "status": "failed",
+                                                         "errors": {"code": 1}}]}}]}]},
+    ]
+    batches = [parse_webhook(payload, received_at=now) for payload in odd_payloads]
+    assert [len(b.inbound) for b in batches] == [0, 0, 0, 0]
+    assert batches[3].statuses[0].error_code is None

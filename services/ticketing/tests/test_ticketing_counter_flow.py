@@ -277,3 +277,12 @@ async def test_the_holder_may_send_the_access_token_as_a_bearer_header(harness: 
         f"{url}/cancel", headers={"Authorization": f"Bearer {ticket['access_token']}"}
     )
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+
+
+async def test_text_postgresql_cannot_store_is_refused_with_a_422(harness: Harness) -> None:
+    await harness.counter(0, "open")
+    url = f"/v1/counters/{harness.kupang.counter_ids[0]}/pause"
+    nul = await harness.client.post(url, json={"reason": "istirahat\x00"}, headers=harness.admin)
+    assert nul.status_code == 422 and "NUL" in nul.json()["detail"]
+    status_page = await harness.client.get("/t/abc%00def/state")
+    assert status_page.status_code in (404, 422)

@@ -39,11 +39,16 @@ class WebhookBatch:
     statuses: list[StatusUpdate] = field(default_factory=list)
 
 
+def _list(raw: object) -> list[Any]:
+    """A JSON array, or nothing: a signed but oddly shaped payload is skipped, never a 500."""
+    return raw if isinstance(raw, list) else []
+
+
 def _values(payload: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-    for entry in payload.get("entry") or []:
+    for entry in _list(payload.get("entry")):
         if not isinstance(entry, Mapping):
             continue
-        for change in entry.get("changes") or []:
+        for change in _list(entry.get("changes")):
             if isinstance(change, Mapping) and isinstance(change.get("value"), Mapping):
                 yield change["value"]
 
@@ -110,7 +115,7 @@ def _status(item: Mapping[str, Any], received_at: datetime) -> StatusUpdate | No
     wamid, status = item.get("id"), item.get("status")
     if not isinstance(wamid, str) or status not in _STATUSES:
         return None
-    errors = item.get("errors") or []
+    errors = _list(item.get("errors"))
     first = errors[0] if errors and isinstance(errors[0], Mapping) else {}
     code = first.get("code")
     title = first.get("title")
@@ -128,13 +133,13 @@ def parse_webhook(payload: Mapping[str, Any], *, received_at: datetime) -> Webho
     batch = WebhookBatch()
     skipped = 0
     for value in _values(payload):
-        for item in value.get("messages") or []:
+        for item in _list(value.get("messages")):
             message = _inbound(item, received_at) if isinstance(item, Mapping) else None
             if message is None:
                 skipped += 1
             else:
                 batch.inbound.append(message)
-        for item in value.get("statuses") or []:
+        for item in _list(value.get("statuses")):
             update = _status(item, received_at) if isinstance(item, Mapping) else None
             if update is None:
                 skipped += 1
