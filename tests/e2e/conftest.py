@@ -46,8 +46,10 @@ def system(infra_dir: Path, e2e_kafka: KafkaNode, postgres: PostgresNode) -> Ite
         secrets=DevSecrets.generate(),
         ports=ServicePorts(**{name: free_port() for name, _ in ServicePorts().items()}),
         env="test",
-        # the tests run at any hour; opening hours are tested in ticketing with a fixed clock
-        extra_env={"ANTRE_ENFORCE_HOURS": "false"},
+        # the tests run at any hour; opening hours are tested in ticketing with a fixed clock.
+        # A leave-home reminder may be due 10 s after the ticket (production: 5 min), so the
+        # journey test need not wait minutes for it (test_e2e_6c).
+        extra_env={"ANTRE_ENFORCE_HOURS": "false", "ANTRE_REMINDER_MIN_LEAD_SECONDS": "10"},
     )
     try:
         stack.start(progress=print)

@@ -77,7 +77,12 @@ def open_menu(citizen: WhatsAppCitizen, word: str = "MENU") -> dict[str, Any]:
 def choose(citizen: WhatsAppCitizen, system: System, code: str, menu: dict[str, Any]) -> dict[str, Any]:
     """Page through the list ("Lainnya") to the service and tap it: its documents and the
     travel-time buttons come back."""
-    wanted = f"svc:{system.service_id(code)}"
+    return choose_service(citizen, system.service_id(code), menu)
+
+
+def choose_service(citizen: WhatsAppCitizen, service_id: str, menu: dict[str, Any]) -> dict[str, Any]:
+    wanted = f"svc:{service_id}"
+    code = service_id
     for _ in range(10):
         listed = rows(menu)
         assert len(listed) <= 10

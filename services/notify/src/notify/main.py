@@ -33,6 +33,7 @@ def _timing(settings: Settings) -> Timing:
         few_ahead=settings.few_ahead_position,
         eta_change_min=timedelta(minutes=settings.eta_change_minutes),
         eta_change_interval=timedelta(minutes=settings.eta_change_interval_minutes),
+        reminder_min_lead=timedelta(seconds=settings.reminder_min_lead_seconds),
     )
 
 

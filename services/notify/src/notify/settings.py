@@ -82,6 +82,11 @@ class Settings(ServiceSettings):
     eta_change_interval_minutes: float = Field(
         default=15, ge=0, description="at most one estimate-change message per ticket this often"
     )
+    reminder_min_lead_seconds: float = Field(
+        default=300,
+        ge=0,
+        description="no separate leave-home reminder when leaving is due sooner than this after the ticket",
+    )
     few_ahead_position: int = Field(default=3, ge=1, description='"N more ahead" at this position')
 
     compose_poll_seconds: float = Field(default=1.0, gt=0)
