@@ -146,3 +146,21 @@ def test_a_slow_meta_delays_replies_but_each_goes_once_in_order(system: System, 
     texts = [m["text"] for m in rudi.inbox()[before:]]
     assert len(texts) == 2 and "*BERHENTI*" in texts[0] and "English" in texts[1], texts
     assert waited >= 3, "the first answer came only after Meta's delay"
+
+
+def test_an_answer_slower_than_notifys_timeout_is_not_sent_twice(system: System, http: httpx.Client) -> None:
+    """Meta accepts the message but answers after notify gave up (ANTRE_SEND_TIMEOUT_SECONDS,
+    10 s): the status callback, which echoes notify's message id, settles it; no resend."""
+    tono = WhatsAppCitizen(system, http)
+    assert "BERHENTI" in tono.say("BANTUAN")["text"]
+    before = len(tono.inbox())
+    fault = http.post(f"{system.url('wa_sandbox')}/sandbox/faults",
+                      json={"delay_seconds": 13, "count": 1, "to": tono.wa_id})
+    assert fault.status_code == 201, fault.text
+
+    tono._send({"text": "BANTUAN"})
+    tono._send({"text": "BAHASA"})
+    eventually(lambda: len(tono.inbox()) >= before + 2, timeout=60, what="both replies")
+    time.sleep(5)  # a resend would follow the timeout at once; the confirmation window is 120 s
+    texts = [m["text"] for m in tono.inbox()[before:]]
+    assert len(texts) == 2 and "*BERHENTI*" in texts[0] and "English" in texts[1], texts

@@ -58,6 +58,8 @@ class FakeGraph:
     script: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     headers: list[dict[str, str]] = field(default_factory=list)
+    # Seconds to hold the next answers back (a slow Meta); the message is accepted all the same.
+    delays: list[float] = field(default_factory=list)
 
     def app(self) -> FastAPI:
         fake = FastAPI()
@@ -67,6 +69,8 @@ class FakeGraph:
             body = await request.json()
             self.requests.append({"path": f"/{version}/{phone_number_id}/messages", **body})
             self.headers.append(dict(request.headers))
+            if self.delays:
+                await asyncio.sleep(self.delays.pop(0))
             if self.script:
                 status, answer = self.script.pop(0)
                 return JSONResponse(answer, status_code=status)

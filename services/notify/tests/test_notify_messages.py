@@ -33,6 +33,9 @@ async def test_hand_off_issued_and_estimated_send_one_message_with_number_and_et
     await notify.deliver(hall.estimated(ticket_id))
     await notify.eventually(lambda: len(fake_graph.requests) == 1)
     [sent] = fake_graph.requests
+    # Our message id, which Meta echoes in the status callbacks (see test_notify_send_confirmation).
+    [listed] = await notify.notifications(ticket_id)
+    assert sent.pop("biz_opaque_callback_data") == listed["id"]
     assert sent == {
         "path": "/v21.0/100200300/messages",
         "messaging_product": "whatsapp",

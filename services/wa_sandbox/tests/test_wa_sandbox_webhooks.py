@@ -51,6 +51,17 @@ async def test_sent_then_delivered_statuses_reach_the_webhook_signed(
     await eventually(both_callbacks_reported)
 
 
+async def test_status_callbacks_echo_the_sends_biz_opaque_callback_data(
+        wired_graph: Graph, receiver: Receiver, eventually: Eventually) -> None:
+    await wired_graph.send({**wired_graph.text(), "biz_opaque_callback_data": "outbound-42"})
+    await wired_graph.send(wired_graph.text())  # none given: none echoed
+
+    await eventually(lambda: len(receiver.deliveries) == 4)
+    echoed = sorted((s.get("biz_opaque_callback_data") or "-", s["status"]) for s in receiver.statuses())
+    assert echoed == [("-", "delivered"), ("-", "sent"), ("outbound-42", "delivered"),
+                      ("outbound-42", "sent")]
+
+
 async def test_status_callbacks_are_retried_while_the_webhook_fails(
         wired_graph: Graph, receiver: Receiver, eventually: Eventually) -> None:
     receiver.failures = 2

@@ -47,6 +47,7 @@ def _send_policy(settings: Settings) -> SendPolicy:
         poll_seconds=settings.send_poll_seconds,
         max_per_second=settings.whatsapp_max_messages_per_second,
         pair_wait=timedelta(seconds=settings.whatsapp_pair_wait_seconds),
+        confirm_window=timedelta(seconds=settings.send_confirm_seconds),
     )
 
 

@@ -107,6 +107,11 @@ class Settings(ServiceSettings):
     send_lease_seconds: float = Field(
         default=120.0, gt=0, description="a claim older than this was lost in a crash"
     )
+    send_confirm_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="a send whose answer was lost waits this long for Meta's confirmation, then goes again",
+    )
 
     def secret_fields(self) -> tuple[str, ...]:
         return (

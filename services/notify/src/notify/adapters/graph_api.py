@@ -2,8 +2,11 @@
 
 ``POST {base}/{version}/{phone_number_id}/messages`` with a bearer token answers
 ``{"messages": [{"id": "wamid..."}]}`` on success and ``{"error": {"code", "message", ...}}``
-otherwise. Throttling (HTTP 429, or Meta's rate-limit error codes), server errors and network
-failures are worth retrying; any other 4xx will fail the same way again.
+otherwise. Throttling (HTTP 429, or Meta's rate-limit error codes), server errors and a
+connection that could not be made are worth retrying; any other 4xx will fail the same way
+again. A request that left but whose answer was lost (read timeout, dropped connection) may
+have been accepted: it is reported as uncertain, not retried, and each send carries our
+message id as ``biz_opaque_callback_data`` so Meta's status callbacks can settle it.
 """
 
 import re
@@ -12,13 +15,15 @@ from typing import Any
 
 import httpx
 
-from notify.app.ports import RejectedSendError, TransientSendError
+from notify.app.ports import RejectedSendError, TransientSendError, UncertainSendError
 
 # Meta's throttling codes, sometimes answered with HTTP 400: app/account rate limits (4, 80007),
 # Cloud API throughput (130429) and per-recipient pair rate limit (131056).
 _THROTTLING_CODES = frozenset({4, 80007, 130429, 131056})
 # Error texts are stored and logged; a long digit run could be a phone number.
 _DIGIT_RUN = re.compile(r"\+?\d[\d \-]{6,}\d")
+# Failures before the request could have reached Meta: sending again is safe.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
 
 
 def redact(text: str) -> str:
@@ -62,15 +67,19 @@ class GraphApiClient:
         self._url = messages_url
         self._token = token
 
-    async def send_text(self, *, to_wa_id: str, body: str) -> str:
+    async def send_text(self, *, to_wa_id: str, body: str, tracking: str | None = None) -> str:
         """Send one text message; returns its wamid or raises a SendError."""
-        return await self._send(text_message(to_wa_id, body))
+        return await self._send(text_message(to_wa_id, body), tracking)
 
-    async def send_interactive(self, *, to_wa_id: str, interactive: Mapping[str, Any]) -> str:
+    async def send_interactive(
+        self, *, to_wa_id: str, interactive: Mapping[str, Any], tracking: str | None = None
+    ) -> str:
         """Send one list or reply-buttons message; returns its wamid or raises a SendError."""
-        return await self._send(interactive_message(to_wa_id, interactive))
+        return await self._send(interactive_message(to_wa_id, interactive), tracking)
 
-    async def send_template(self, *, to_wa_id: str, template: Mapping[str, Any]) -> str:
+    async def send_template(
+        self, *, to_wa_id: str, template: Mapping[str, Any], tracking: str | None = None
+    ) -> str:
         """Send one approved template; returns its wamid or raises a SendError."""
         return await self._send(
             {
@@ -79,16 +88,23 @@ class GraphApiClient:
                 "to": to_wa_id,
                 "type": "template",
                 "template": dict(template),
-            }
+            },
+            tracking,
         )
 
-    async def _send(self, payload: dict[str, Any]) -> str:
+    async def _send(self, payload: dict[str, Any], tracking: str | None) -> str:
+        if tracking is not None:
+            payload["biz_opaque_callback_data"] = tracking
         try:
             response = await self._http.post(
                 self._url, json=payload, headers={"Authorization": f"Bearer {self._token}"}
             )
-        except httpx.HTTPError as exc:
+        except _NOT_SENT as exc:
             raise TransientSendError(status=None, code=None, title=f"network: {type(exc).__name__}") from exc
+        except httpx.HTTPError as exc:
+            raise UncertainSendError(
+                status=None, code=None, title=f"answer lost: {type(exc).__name__}"
+            ) from exc
         if response.is_success:
             try:
                 return str(response.json()["messages"][0]["id"])

@@ -119,12 +119,14 @@ def _status(item: Mapping[str, Any], received_at: datetime) -> StatusUpdate | No
     first = errors[0] if errors and isinstance(errors[0], Mapping) else {}
     code = first.get("code")
     title = first.get("title")
+    callback = item.get("biz_opaque_callback_data")
     return StatusUpdate(
         wamid=wamid,
         status=status,
         at=_timestamp(item.get("timestamp"), received_at),
         error_code=code if isinstance(code, int) else None,
         error_title=title if isinstance(title, str) else None,
+        callback_data=callback[:512] if isinstance(callback, str) else None,
     )
 
 

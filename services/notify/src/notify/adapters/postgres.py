@@ -427,17 +427,18 @@ class PostgresStore:
             interactive=json.loads(row["interactive"]) if row["interactive"] else None,
             template=json.loads(template) if template else None,
             in_window=bool(row.get("in_window", True)),
+            reclaimed=bool(row.get("reclaimed", False)),
         )
 
     async def claim_due(
         self, *, now: datetime, lease: timedelta, limit: int, window: timedelta = timedelta(hours=24)
     ) -> list[OutboundMessage]:
         """Take due messages for sending. A 'sending' row whose lease ran out was claimed by a
-        process that died mid-send: it is due again (the one case that can resend)."""
+        process that died mid-send, or its answer was lost: it is due again, marked
+        ``reclaimed`` so the sender first looks for Meta's confirmation of the earlier send."""
         rows = await self._conn.fetch(
-            """UPDATE outbound_messages SET status = 'sending', lease_until = $2
-               WHERE id IN (
-                 SELECT id FROM outbound_messages
+            """WITH picked AS (
+                 SELECT id, status = 'sending' AS reclaimed FROM outbound_messages
                  WHERE ((status = 'pending' AND next_attempt_at <= $1)
                     OR (status = 'sending' AND lease_until <= $1))
                    -- One citizen's messages go out in order: not before the earlier ones left.
@@ -446,7 +447,9 @@ class PostgresStore:
                                      AND earlier.seq < outbound_messages.seq
                                      AND earlier.status IN ('pending', 'sending'))
                  ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-               RETURNING *, EXISTS (SELECT 1 FROM conversations c
+               UPDATE outbound_messages SET status = 'sending', lease_until = $2
+               FROM picked WHERE outbound_messages.id = picked.id
+               RETURNING outbound_messages.*, picked.reclaimed, EXISTS (SELECT 1 FROM conversations c
                                     WHERE c.phone_hash = outbound_messages.phone_hash
                                       AND c.last_inbound_at > $1 - $4::interval) AS in_window""",
             now,
@@ -456,17 +459,30 @@ class PostgresStore:
         )
         return [self._outbound(row) for row in rows]
 
-    async def mark_sent(self, message_id: UUID, *, wamid: str, tries: int, now: datetime) -> None:
-        await self._conn.execute(
+    async def mark_sent(self, message_id: UUID, *, wamid: str, tries: int, now: datetime) -> bool:
+        """Record the send; False when it was already recorded (by a status callback that
+        echoed our id, or by the sender), so the caller does not announce it twice."""
+        updated = await self._conn.fetchval(
             """UPDATE outbound_messages
                SET status = 'sent', wamid = $2, attempts = attempts + $3, sent_at = $4, lease_until = NULL,
                    delivery_status = COALESCE(delivery_status, 'sent')
-               WHERE id = $1""",
+               WHERE id = $1 AND status <> 'sent'
+               RETURNING true""",
             message_id,
             wamid,
             tries,
             now,
         )
+        return bool(updated)
+
+    async def unconfirmed_outbound(self, message_id: UUID) -> OutboundMessage | None:
+        """The message with this id if it is being sent and its wamid is not known yet."""
+        row = await self._conn.fetchrow(
+            """SELECT * FROM outbound_messages
+               WHERE id = $1 AND status = 'sending' AND wamid IS NULL FOR UPDATE""",
+            message_id,
+        )
+        return self._outbound(row) if row is not None else None
 
     async def mark_failed(
         self, message_id: UUID, *, code: int | None, title: str, tries: int, now: datetime
@@ -825,16 +841,42 @@ class PostgresStore:
 
     async def add_status(self, update: StatusUpdate, *, received_at: datetime) -> bool:
         inserted = await self._conn.fetchval(
-            """INSERT INTO delivery_statuses (wamid, status, at, error_code, error_title, received_at)
-               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (wamid, status) DO NOTHING RETURNING true""",
+            """INSERT INTO delivery_statuses (wamid, status, at, error_code, error_title, received_at,
+                                              callback_data)
+               VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (wamid, status) DO NOTHING RETURNING true""",
             update.wamid,
             update.status,
             update.at,
             update.error_code,
             update.error_title,
             received_at,
+            update.callback_data,
         )
         return bool(inserted)
+
+    async def confirmed_wamid(self, message_id: UUID) -> str | None:
+        """The wamid Meta gave the message, learnt from a status callback that echoed our id."""
+        value = await self._conn.fetchval(
+            "SELECT wamid FROM delivery_statuses WHERE callback_data = $1 ORDER BY at LIMIT 1",
+            str(message_id),
+        )
+        return str(value) if value is not None else None
+
+    async def await_confirmation(
+        self, message_id: UUID, *, until: datetime, code: int | None, title: str, tries: int
+    ) -> None:
+        """Keep a message whose send answer was lost in 'sending' until ``until``: by then
+        Meta's status callback has told whether it arrived; if none did, it is sent again."""
+        await self._conn.execute(
+            """UPDATE outbound_messages
+               SET lease_until = $2, error_code = $3, error_title = $4, attempts = attempts + $5
+               WHERE id = $1 AND status = 'sending'""",
+            message_id,
+            until,
+            code,
+            title,
+            tries,
+        )
 
     async def statuses_for(self, wamid: str) -> list[StatusUpdate]:
         rows = await self._conn.fetch(

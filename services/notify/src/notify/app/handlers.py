@@ -450,6 +450,33 @@ async def apply_status(work: UnitOfWork, message: OutboundMessage, update: Statu
         )
 
 
+async def record_sent(
+    work: UnitOfWork, message: OutboundMessage, *, wamid: str, tries: int, now: datetime
+) -> None:
+    """Record that Meta accepted ``message`` as ``wamid`` (once), then apply the status
+    callbacks that came before the send's answer did."""
+    await work.store.lock_wamid(wamid)
+    if await work.store.mark_sent(message.id, wamid=wamid, tries=tries, now=now):
+        await work.publish(notification_event("notification.sent", message, at=now))
+    for update in await work.store.statuses_for(wamid):
+        current = await work.store.outbound_by_wamid(wamid)
+        if current is not None:
+            await apply_status(work, current, update)
+
+
+async def _settle_by_callback(work: UnitOfWork, update: StatusUpdate, *, now: datetime) -> None:
+    """A callback for a wamid we never recorded, echoing one of our message ids: that send's
+    answer was lost or is still on its way. Record it as sent now, so the citizen's next
+    messages need not wait for the confirmation window."""
+    try:
+        message_id = UUID(update.callback_data or "")
+    except ValueError:
+        return
+    message = await work.store.unconfirmed_outbound(message_id)
+    if message is not None:
+        await record_sent(work, message, wamid=update.wamid, tries=0, now=now)
+
+
 async def record_webhook(
     *,
     inbound: list[InboundMessage],
@@ -475,4 +502,6 @@ async def record_webhook(
             sent = await work.store.outbound_by_wamid(update.wamid)
             if sent is not None:
                 await apply_status(work, sent, update)
+            elif update.callback_data is not None:
+                await _settle_by_callback(work, update, now=now)
     return created

@@ -63,7 +63,8 @@ class NotifyStore(Protocol):
     async def claim_due(
         self, *, now: datetime, lease: timedelta, limit: int, window: timedelta = ...
     ) -> list[OutboundMessage]: ...
-    async def mark_sent(self, message_id: UUID, *, wamid: str, tries: int, now: datetime) -> None: ...
+    async def mark_sent(self, message_id: UUID, *, wamid: str, tries: int, now: datetime) -> bool: ...
+    async def unconfirmed_outbound(self, message_id: UUID) -> OutboundMessage | None: ...
     async def mark_failed(
         self, message_id: UUID, *, code: int | None, title: str, tries: int, now: datetime
     ) -> None: ...
@@ -127,6 +128,10 @@ class NotifyStore(Protocol):
     async def add_inbound(self, message: InboundMessage, *, received_at: datetime) -> bool: ...
     async def add_status(self, update: StatusUpdate, *, received_at: datetime) -> bool: ...
     async def statuses_for(self, wamid: str) -> list[StatusUpdate]: ...
+    async def confirmed_wamid(self, message_id: UUID) -> str | None: ...
+    async def await_confirmation(
+        self, message_id: UUID, *, until: datetime, code: int | None, title: str, tries: int
+    ) -> None: ...
     async def outbound_by_wamid(self, wamid: str) -> OutboundMessage | None: ...
     async def set_delivery(
         self, message_id: UUID, *, status: DeliveryStatus, update: StatusUpdate
@@ -172,16 +177,25 @@ class RejectedSendError(SendError):
     """Meta refused this message; sending it again would be refused again."""
 
 
+class UncertainSendError(SendError):
+    """The request left but its answer was lost (a read timeout, a dropped connection): Meta
+    may have accepted the message. Sending again could deliver it twice."""
+
+
 class MessageSender(Protocol):
-    async def send_text(self, *, to_wa_id: str, body: str) -> str:
+    async def send_text(self, *, to_wa_id: str, body: str, tracking: str | None = None) -> str:
         """Send one text; returns its WhatsApp message id (wamid) or raises a SendError."""
         ...
 
-    async def send_interactive(self, *, to_wa_id: str, interactive: Mapping[str, Any]) -> str:
+    async def send_interactive(
+        self, *, to_wa_id: str, interactive: Mapping[str, Any], tracking: str | None = None
+    ) -> str:
         """Send one list or reply-buttons message; returns its wamid or raises a SendError."""
         ...
 
-    async def send_template(self, *, to_wa_id: str, template: Mapping[str, Any]) -> str:
+    async def send_template(
+        self, *, to_wa_id: str, template: Mapping[str, Any], tracking: str | None = None
+    ) -> str:
         """Send one approved template (outside the 24-hour window); returns its wamid."""
         ...
 

@@ -1,12 +1,21 @@
 """The sender loop: takes pending messages and sends them through the Graph API.
 
-Exactly one message per cause, as far as WhatsApp allows: a row is claimed (status
-``sending`` with a lease) in its own short transaction, sent, and its outcome recorded in
-the next transaction right after Meta answers. The Graph API has no idempotency key, so the
-one window in which a message can go out twice is a crash (power loss, SIGKILL) after Meta
-accepted and before that record committed: a few milliseconds of round trip. The lease then
-runs out and the row is sent again. A graceful stop drains in-flight sends first
-(:meth:`OutboundSender.drain`) so restarts do not resend.
+Exactly one message per cause: a row is claimed (status ``sending`` with a lease) in its
+own short transaction, sent, and its outcome recorded in the next transaction right after
+Meta answers. The Graph API has no idempotency key, so every send carries our message id as
+``biz_opaque_callback_data``, which Meta echoes in the message's status callbacks. When the
+outcome is unknown, the message is not sent again at once:
+
+- the answer was lost (read timeout, dropped connection): the row stays ``sending`` for the
+  confirmation window (:attr:`SendPolicy.confirm_window`);
+- the process died (SIGKILL, power loss) or PostgreSQL was away when the outcome was to be
+  recorded: the row's lease runs out.
+
+Either way the row is claimed again as *reclaimed*, and before sending, the sender looks for
+a status callback carrying its id: if Meta reported it, it is recorded as sent with that
+wamid and not sent again. Only a message Meta never confirmed within the window goes again
+(Meta reports "sent" within seconds). A graceful stop drains in-flight sends first
+(:meth:`OutboundSender.drain`).
 """
 
 import asyncio
@@ -30,8 +39,14 @@ from tenacity import (
 )
 from tenacity.stop import stop_base
 
-from notify.app.handlers import apply_status, notification_event
-from notify.app.ports import MessageSender, RejectedSendError, TransientSendError, UnitOfWorkFactory
+from notify.app.handlers import notification_event, record_sent
+from notify.app.ports import (
+    MessageSender,
+    RejectedSendError,
+    TransientSendError,
+    UncertainSendError,
+    UnitOfWorkFactory,
+)
 from notify.app.throttle import Throttle
 from notify.domain.model import OutboundMessage
 
@@ -52,6 +67,8 @@ class SendPolicy:
     max_per_second: float = 80.0
     # Meta's pair rate limit: about one message per 6 s to one citizen (error 131056).
     pair_wait: timedelta = timedelta(seconds=6)
+    # How long a send whose answer was lost waits for Meta's status callback before it goes again.
+    confirm_window: timedelta = timedelta(minutes=2)
 
     def next_backoff(self, attempts_so_far: int) -> timedelta:
         """How long a message that kept failing waits in the database before its next round."""
@@ -157,6 +174,8 @@ class OutboundSender:
             otel_context.detach(token)
 
     async def _attempt(self, message: OutboundMessage) -> None:
+        if message.reclaimed and await self._settled_by_callback(message, tries=0):
+            return
         if self._clock.now() >= message.expires_at:
             await self._expire(message)
             return
@@ -175,32 +194,57 @@ class OutboundSender:
             await self._record_rejected(message, exc, tries)
         except TransientSendError as exc:
             await self._record_retry_later(message, exc, tries)
+        except UncertainSendError as exc:
+            await self._record_uncertain(message, exc, tries)
         else:
             await self._record_sent(message, wamid, tries)
 
     async def _deliver(self, message: OutboundMessage) -> str:
         await self._throttle.acquire()  # every call counts against the cap, retries too
         # Outside WhatsApp's 24-hour customer-service window only approved templates go.
+        tracking = str(message.id)
         if not message.in_window and message.template is not None:
-            return await self._client.send_template(to_wa_id=message.to.wa_id, template=message.template)
+            return await self._client.send_template(
+                to_wa_id=message.to.wa_id, template=message.template, tracking=tracking
+            )
         if message.interactive is not None:
             return await self._client.send_interactive(
-                to_wa_id=message.to.wa_id, interactive=message.interactive
+                to_wa_id=message.to.wa_id, interactive=message.interactive, tracking=tracking
             )
-        return await self._client.send_text(to_wa_id=message.to.wa_id, body=message.body)
+        return await self._client.send_text(to_wa_id=message.to.wa_id, body=message.body, tracking=tracking)
+
+    async def _settled_by_callback(self, message: OutboundMessage, *, tries: int) -> bool:
+        """Record ``message`` as sent if a status callback proved Meta accepted it."""
+        async with self._uow() as work:
+            wamid = await work.store.confirmed_wamid(message.id)
+        if wamid is None:
+            return False
+        log.info("%s message %s was accepted by Meta before (wamid %s): not sent again",
+                 message.kind, message.id, wamid)
+        await self._record_sent(message, wamid, tries)
+        return True
+
+    async def _record_uncertain(self, message: OutboundMessage, exc: UncertainSendError, tries: int) -> None:
+        if await self._settled_by_callback(message, tries=tries):
+            return
+        until = self._clock.now() + self._policy.confirm_window
+        async with self._uow() as work:
+            await work.store.await_confirmation(
+                message.id, until=until, code=exc.error_code, title=exc.title, tries=tries
+            )
+        log.warning(
+            "the answer to %s message %s was lost (%s); waiting %ss for Meta's confirmation before "
+            "sending again",
+            message.kind,
+            message.id,
+            exc.title,
+            int(self._policy.confirm_window.total_seconds()),
+        )
 
     async def _record_sent(self, message: OutboundMessage, wamid: str, tries: int) -> None:
         now = self._clock.now()
         async with self._uow() as work:
-            await work.store.lock_wamid(wamid)
-            await work.store.mark_sent(message.id, wamid=wamid, tries=tries, now=now)
-            await work.publish(notification_event("notification.sent", message, at=now))
-            # Meta may have called the webhook before its answer reached us.
-            early = await work.store.statuses_for(wamid)
-            for update in early:
-                current = await work.store.outbound_by_wamid(wamid)
-                if current is not None:
-                    await apply_status(work, current, update)
+            await record_sent(work, message, wamid=wamid, tries=tries, now=now)
         log.info(
             "sent %s message %s to %s (wamid %s, %d tries)",
             message.kind,

@@ -152,6 +152,8 @@ class StatusUpdate:
     at: datetime
     error_code: int | None = None
     error_title: str | None = None
+    # Our outbound message id, sent as biz_opaque_callback_data and echoed by Meta.
+    callback_data: str | None = None
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,8 @@ class OutboundMessage:
     template: Mapping[str, Any] | None = None
     # Whether the citizen wrote to us in the last 24 hours (free-form allowed), as of claiming.
     in_window: bool = True
+    # Claimed again after its lease ran out: an earlier send may have reached Meta.
+    reclaimed: bool = False
 
 
 def issued_cause(ticket_id: UUID) -> str:

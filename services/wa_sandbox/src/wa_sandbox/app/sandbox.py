@@ -166,10 +166,12 @@ class Sandbox:
     async def _report_statuses(self, message: SentMessage) -> None:
         await self._sleep(self._callbacks.delay_seconds)
         template = message.type == "template"
+        callback_data = message.body.get("biz_opaque_callback_data")
         for status in STATUS_SEQUENCE:
             notification = status_notification(
                 business=self.business, message_id=message.id, recipient_id=message.to,
-                status=status, at=self._clock.now(), template=template)
+                status=status, at=self._clock.now(), template=template,
+                callback_data=callback_data if isinstance(callback_data, str) else None)
             answer, attempts = await self._deliver_with_retries(notification, f"{status} of {message.id}")
             message.callbacks.append(CallbackReport(status=status, webhook_status=answer.status,
                                                     attempts=attempts, at=self._clock.now(),

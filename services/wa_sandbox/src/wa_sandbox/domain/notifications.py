@@ -58,8 +58,10 @@ def unix_timestamp(at: datetime) -> str:
 
 
 def status_notification(*, business: BusinessPhone, message_id: str, recipient_id: str,
-                        status: DeliveryStatus, at: datetime, template: bool) -> dict[str, Any]:
-    """A status update for a message the business sent."""
+                        status: DeliveryStatus, at: datetime, template: bool,
+                        callback_data: str | None = None) -> dict[str, Any]:
+    """A status update for a message the business sent; like Meta, it echoes the send's
+    ``biz_opaque_callback_data`` when there was one."""
     status_object: dict[str, Any] = {
         "id": message_id,
         "status": status,
@@ -67,6 +69,8 @@ def status_notification(*, business: BusinessPhone, message_id: str, recipient_i
         "recipient_id": recipient_id,
         "pricing": _pricing(template),
     }
+    if callback_data is not None:
+        status_object["biz_opaque_callback_data"] = callback_data
     return _envelope(business, {"statuses": [status_object]})
 
 
