@@ -1,9 +1,9 @@
 """Issue #6 end to end, the rest of the citizen's WhatsApp journey on the running system (real
 registry, ticketing, estimation and notify on real Kafka and PostgreSQL, the wa-sandbox as
-Meta): missed call and TUNDA, "N more ahead", and a slow Meta.
+Meta): missed call and TUNDA, "N more ahead", a transfer to another service, and a slow Meta.
 
 Services used here (no other end-to-end test takes numbers for them, so the order of the
-lines is this file's own): NIB (Loket 14) and JHT-KLAIM (Loket 8).
+lines is this file's own): NIB (Loket 14), JHT-KLAIM and BPJSTK-DAFTAR (Loket 8).
 """
 
 import re
@@ -164,3 +164,33 @@ def test_an_answer_slower_than_notifys_timeout_is_not_sent_twice(system: System,
     time.sleep(5)  # a resend would follow the timeout at once; the confirmation window is 120 s
     texts = [m["text"] for m in tono.inbox()[before:]]
     assert len(texts) == 2 and "*BERHENTI*" in texts[0] and "English" in texts[1], texts
+
+
+def test_a_transferred_citizen_gets_the_new_number_and_status_and_batal_follow_it(
+    system: System, http: httpx.Client
+) -> None:
+    lina = WhatsAppCitizen(system, http)
+    number = take_number(lina, system, "JHT-KLAIM")
+    officer = Officer(system, http, counter_for(system, http, "JHT-KLAIM"))
+    officer.open()
+    officer.serve_until(number)
+    lina.wait_for(officer.counter["name"])
+    moved = http.post(
+        f"{system.url('ticketing')}/v1/counters/{officer.counter['id']}/transfer",
+        headers=system.admin,
+        json={"to_service_id": system.service_id("BPJSTK-DAFTAR")},
+    )
+    assert moved.status_code == 200, moved.text
+    new_number = moved.json()["new_ticket"]["number"]
+    assert new_number.startswith("EP-") and new_number != number
+
+    told = lina.wait_for(f"*{new_number}*")["text"]
+    assert "Nomor antrean Anda" in told
+    assert new_number in lina.say("STATUS", expect=new_number)["text"]
+    assert "dibatalkan" in lina.say("BATAL", expect="dibatalkan")["text"]
+    queue = http.get(
+        f"{system.url('ticketing')}/v1/services/{system.service_id('BPJSTK-DAFTAR')}/queue",
+        headers=system.admin,
+    )
+    assert queue.status_code == 200, queue.text
+    assert new_number not in queue.text, "BATAL cancelled the new ticket, not the old one"

@@ -794,8 +794,8 @@ class PostgresStore:
         *,
         ticket_id: UUID,
         phone: PhoneNumber,
-        service_id: UUID,
-        number: str,
+        service_id: UUID | None,
+        number: str | None,
         access_token: str,
         now: datetime,
     ) -> None:
@@ -811,11 +811,16 @@ class PostgresStore:
             now,
         )
 
-    async def latest_citizen_ticket(self, phone: PhoneNumber) -> tuple[UUID, str, UUID, str] | None:
-        """The citizen's most recent ticket: (ticket id, number, service id, access token)."""
+    async def latest_citizen_ticket(self, phone: PhoneNumber) -> tuple[UUID, str, UUID | None, str] | None:
+        """The citizen's most recent ticket: (ticket id, number, service id, access token).
+
+        A ticket learnt from a hand-off or a transfer may not know its number and service yet;
+        ticket.issued (the tickets table) tells them, and until then the number is empty."""
         row = await self._conn.fetchrow(
-            """SELECT ticket_id, number, service_id, access_token FROM citizen_tickets
-               WHERE phone_hash = $1 ORDER BY created_at DESC LIMIT 1""",
+            """SELECT c.ticket_id, COALESCE(c.number, t.number, '') AS number,
+                      COALESCE(c.service_id, t.service_id) AS service_id, c.access_token
+               FROM citizen_tickets c LEFT JOIN tickets t ON t.ticket_id = c.ticket_id
+               WHERE c.phone_hash = $1 ORDER BY c.created_at DESC, c.seq DESC LIMIT 1""",
             self._vault.lookup_hash(phone),
         )
         if row is None:

@@ -22,6 +22,7 @@ from antre_contracts.events import (
     TicketEstimated,
     TicketIssued,
     TicketNoShow,
+    TicketTransferred,
 )
 from antre_platform.clock import Clock
 
@@ -35,6 +36,7 @@ from notify.domain.model import (
     StatusUpdate,
     Ticket,
     Timing,
+    access_token_of,
     advance_delivery,
     called_message,
     delivery_event,
@@ -78,7 +80,62 @@ async def handle_event(event: CloudEvent, *, uow: UnitOfWorkFactory, clock: Cloc
         return await _ticket_no_show(event, uow=uow, clock=clock, timing=timing)
     if event.type == "ticket.rejoined":
         return await _ticket_rejoined(event, uow=uow, clock=clock, timing=timing)
+    if event.type == "ticket.transferred":
+        return await _ticket_transferred(event, uow=uow, clock=clock, timing=timing)
     return 0
+
+
+async def _ticket_transferred(
+    event: CloudEvent, *, uow: UnitOfWorkFactory, clock: Clock, timing: Timing
+) -> int:
+    """An officer sent the citizen on to another service: the same citizen, a new ticket.
+
+    Ticketing hands no phone over for it (it keeps none), so notify carries its own knowledge
+    across: the recipient (phone, language, status link, whose token moved to the new ticket)
+    and the citizen's ticket for STATUS/BATAL/TUNDA. The new ticket's "issued" message (number,
+    service, band, documents) then goes out like any other."""
+    moved = event.data_as(TicketTransferred)
+    now = clock.now()
+    async with uow() as work:
+        # Both tickets, in a fixed order, so two transfers can never wait on each other.
+        for ticket_id in sorted((moved.ticket_id, moved.new_ticket_id)):
+            await work.store.lock_ticket(ticket_id)
+        if not await work.first_delivery(event.id):
+            return 0
+        old = await work.store.recipient(moved.ticket_id)
+        if old is None:
+            return 0  # not a citizen notify knows (no phone given)
+        recipient = Recipient(
+            ticket_id=moved.new_ticket_id,
+            site_id=old.site_id,
+            phone=old.phone,
+            locale=old.locale,
+            status_url=old.status_url,
+        )
+        if not await work.store.add_recipient(recipient, at=now):
+            return 0
+        await _remember_citizen_ticket(work, recipient, service_id=moved.to_service_id, now=now)
+        log.info("recipient of ticket %s carried to ticket %s", moved.ticket_id, moved.new_ticket_id)
+        return await compose_for_ticket(work, moved.new_ticket_id, now=now, timing=timing)
+
+
+async def _remember_citizen_ticket(
+    work: UnitOfWork, recipient: Recipient, *, service_id: UUID | None, now: datetime
+) -> None:
+    """STATUS, BATAL and TUNDA act on the citizen's latest ticket with its access token; a
+    ticket learnt from a hand-off (a journey's next step, a ticket taken on the web with this
+    phone) or a transfer becomes that latest ticket."""
+    token = access_token_of(recipient.status_url)
+    if token is None:
+        return
+    await work.store.add_citizen_ticket(
+        ticket_id=recipient.ticket_id,
+        phone=recipient.phone,
+        service_id=service_id,
+        number=None,
+        access_token=token,
+        now=now,
+    )
 
 
 async def _ticket_no_show(event: CloudEvent, *, uow: UnitOfWorkFactory, clock: Clock, timing: Timing) -> int:
@@ -414,6 +471,7 @@ async def record_recipient(
         if not await work.store.add_recipient(recipient, at=now):
             return 0
         log.info("recipient %s stored for ticket %s", phone.masked(), ticket_id)
+        await _remember_citizen_ticket(work, recipient, service_id=None, now=now)
         return await compose_for_ticket(work, ticket_id, now=now, timing=timing)
 
 

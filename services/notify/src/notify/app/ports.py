@@ -118,12 +118,14 @@ class NotifyStore(Protocol):
         *,
         ticket_id: UUID,
         phone: PhoneNumber,
-        service_id: UUID,
-        number: str,
+        service_id: UUID | None,
+        number: str | None,
         access_token: str,
         now: datetime,
     ) -> None: ...
-    async def latest_citizen_ticket(self, phone: PhoneNumber) -> tuple[UUID, str, UUID, str] | None: ...
+    async def latest_citizen_ticket(
+        self, phone: PhoneNumber
+    ) -> tuple[UUID, str, UUID | None, str] | None: ...
 
     async def add_inbound(self, message: InboundMessage, *, received_at: datetime) -> bool: ...
     async def add_status(self, update: StatusUpdate, *, received_at: datetime) -> bool: ...

@@ -288,6 +288,14 @@ def called_message(
     )
 
 
+def access_token_of(status_url: str | None) -> str | None:
+    """The access token in a status link ``{public base}/t/{token}``; None if it has none."""
+    if not status_url or "/t/" not in status_url:
+        return None
+    token = status_url.rsplit("/t/", 1)[1].split("?", 1)[0].split("#", 1)[0].strip("/")
+    return token or None
+
+
 def leave_home_at(ticket: Ticket, eta: Eta | None) -> datetime | None:
     """When the citizen should leave: be there by arrive_by, with their travel time."""
     if eta is None or ticket.travel_minutes is None:
