@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiokafka.client import AIOKafkaClient
 from antre_contracts import CloudEvent, UnknownEventType, parse_event
 from faststream.kafka import KafkaBroker, KafkaMessage
 from faststream.kafka.opentelemetry import KafkaTelemetryMiddleware
@@ -70,11 +71,25 @@ def cloudevent_handler(
     return on_message
 
 
-async def start_broker(broker: KafkaBroker, *, service: str) -> None:
-    """Start ``broker``, retrying while Kafka is unreachable, so a service can start first."""
+async def kafka_reachable(bootstrap_servers: str) -> None:
+    """Raise unless a Kafka bootstrap server answers; the probe client is always closed."""
+    client = AIOKafkaClient(bootstrap_servers=bootstrap_servers, request_timeout_ms=10_000)
+    try:
+        await client.bootstrap()
+    finally:
+        await client.close()
+
+
+async def start_broker(broker: KafkaBroker, *, service: str, bootstrap_servers: str | None = None) -> None:
+    """Start ``broker``, retrying while Kafka is unreachable, so a service can start first.
+
+    With ``bootstrap_servers`` Kafka is probed first: FastStream leaves the producer of a failed
+    ``broker.start()`` unclosed, which logs "Unclosed AIOKafkaProducer" on every retry."""
     delay = 0.5
     while True:
         try:
+            if bootstrap_servers is not None:
+                await kafka_reachable(bootstrap_servers)
             await broker.start()
             return
         except asyncio.CancelledError:

@@ -67,7 +67,10 @@ class ServiceRuntime:
                                      service=self.name, poll_seconds=self.settings.relay_poll_seconds)
             self.spawn(self.relay.run(), "outbox-relay")
         if self.broker.subscribers:
-            self.spawn(start_broker(self.broker, service=self.name), "broker")
+            self.spawn(
+                start_broker(self.broker, service=self.name, bootstrap_servers=self.settings.kafka_bootstrap),
+                "broker",
+            )
         for hook in self.on_start:
             await hook(self)
 
