@@ -3,17 +3,39 @@ id (``biz_opaque_callback_data``), settles it; only a message Meta never confirm
 confirmation window is sent again. Real PostgreSQL, a fake Graph API over real HTTP."""
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
 import asyncpg
 from antre_platform.clock import FixedClock
+from notify.settings import Settings
 
 from .conftest import FakeGraph, Hall, StartNotify
 from .test_notify_http import status
 
 SLOW = {"send_timeout_seconds": 0.3, "send_confirm_seconds": 60}
+
+
+async def sent_then_unrecorded(
+    start_notify: StartNotify, hall: Hall, ticket_id: Any, *, lease_until: datetime
+) -> dict[str, Any]:
+    """The ticket's message sent by one notify, which then 'died' before recording it: the row
+    is back to 'sending' under a lease ending at ``lease_until``. Returns the message as listed."""
+    async with start_notify() as notify:
+        await notify.deliver(*hall.registry(), hall.issued(ticket_id), hall.estimated(ticket_id))
+        await notify.hand_off(ticket_id, hall.site_id)
+        listed = await sent_once(notify, ticket_id)
+    conn: Any = await asyncpg.connect(notify.settings.database_url)
+    try:
+        await conn.execute(
+            """UPDATE outbound_messages SET status = 'sending', wamid = NULL, sent_at = NULL,
+                      delivery_status = NULL, lease_until = $1""",
+            lease_until,
+        )
+    finally:
+        await conn.close()
+    return listed
 
 
 async def sent_once(notify: Any, ticket_id: Any) -> dict[str, Any]:
@@ -88,20 +110,8 @@ async def test_after_a_crash_a_message_meta_confirmed_is_not_sent_again(
     """A process that dies after Meta accepted but before the outcome was recorded leaves the
     row 'sending'; when its lease runs out, the callback that arrived meanwhile settles it."""
     ticket_id = uuid4()
-    async with start_notify() as notify:
-        await notify.deliver(*hall.registry(), hall.issued(ticket_id), hall.estimated(ticket_id))
-        await notify.hand_off(ticket_id, hall.site_id)
-        listed = await sent_once(notify, ticket_id)
-    # As if the outcome had never been recorded: back to 'sending' under an expired lease.
-    conn: Any = await asyncpg.connect(notify.settings.database_url)
-    try:
-        await conn.execute(
-            """UPDATE outbound_messages SET status = 'sending', wamid = NULL, sent_at = NULL,
-                      delivery_status = NULL, lease_until = $1""",
-            clock.now() + timedelta(minutes=2),
-        )
-    finally:
-        await conn.close()
+    under_lease = clock.now() + timedelta(minutes=2)
+    listed = await sent_then_unrecorded(start_notify, hall, ticket_id, lease_until=under_lease)
     async with start_notify() as notify:
         callback = status("wamid.fake1", "sent", biz_opaque_callback_data=listed["id"])
         # The same callback id, but the message is still under its lease: the webhook settles it
@@ -128,23 +138,15 @@ async def test_a_callback_with_an_id_that_is_not_ours_changes_nothing(
 
 
 async def test_a_reclaimed_message_looks_for_metas_confirmation_before_sending_again(
-    start_notify: StartNotify, fake_graph: FakeGraph, hall: Hall, clock: FixedClock
+    start_notify: StartNotify, fake_graph: FakeGraph, hall: Hall, clock: FixedClock, settings: Settings
 ) -> None:
     """The safety net under the webhook: a confirmation already stored when the lease runs out
     (e.g. it came while PostgreSQL refused the outcome) is found at the reclaim."""
     ticket_id = uuid4()
-    async with start_notify() as notify:
-        await notify.deliver(*hall.registry(), hall.issued(ticket_id), hall.estimated(ticket_id))
-        await notify.hand_off(ticket_id, hall.site_id)
-        listed = await sent_once(notify, ticket_id)
-    conn: Any = await asyncpg.connect(notify.settings.database_url)
+    lease_ran_out = clock.now() - timedelta(seconds=1)
+    listed = await sent_then_unrecorded(start_notify, hall, ticket_id, lease_until=lease_ran_out)
+    conn: Any = await asyncpg.connect(settings.database_url)
     try:
-        await conn.execute(
-            """UPDATE outbound_messages SET status = 'sending', wamid = NULL, sent_at = NULL,
-                      delivery_status = NULL, lease_until = $1""",
-            clock.now() - timedelta(seconds=1),
-        )
-        await conn.execute("UPDATE delivery_statuses SET callback_data = NULL")
         await conn.execute(
             """INSERT INTO delivery_statuses (wamid, status, at, received_at, callback_data)
                VALUES ('wamid.fake1', 'delivered', $1, $1, $2)""",
