@@ -7,8 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+import pytest
 from antre_contracts import CloudEvent, new_event
 from antre_contracts.events import RegistryChanged
+from ticketing.adapters.postgres import PostgresUnitOfWork
+from ticketing.app import counter_actions
+from ticketing.app.access import ADMIN
 
 Harness = Any  # the conftest fixture's type; conftest modules are not importable here
 
@@ -286,3 +290,130 @@ async def test_text_postgresql_cannot_store_is_refused_with_a_422(harness: Harne
     assert nul.status_code == 422 and "NUL" in nul.json()["detail"]
     status_page = await harness.client.get("/t/abc%00def/state")
     assert status_page.status_code in (404, 422)
+
+
+def credential_deleted(event: CloudEvent) -> CloudEvent:
+    """registry.changed deleting the credential that ``event`` announced (a revoked key)."""
+    data = RegistryChanged.model_construct(  # type: ignore[arg-type]
+        entity="credential", id=UUID(str(event.data["id"])), op="delete", state=event.data["state"]
+    )
+    return new_event(
+        type="registry.changed",
+        source="antre/registry",
+        site_id=event.siteid,
+        data=data,
+        time=datetime.now(UTC),
+        subject=UUID(str(event.data["id"])),
+    )
+
+
+async def test_an_agency_key_replays_only_its_own_idempotency_keys(harness: Harness) -> None:
+    k = harness.kupang
+    for event in (
+        credential_event("samsat-key", kind="agency_key", agency_id=k.samsat_id, site_id=k.site_id),
+        credential_event("bpjs-key", kind="agency_key", agency_id=uuid4(), site_id=k.site_id),
+    ):
+        await harness.ticketing.on_registry_event(event)
+    issued = await harness.issue(channel="agency_api", key="order-7", headers=bearer("samsat-key"))
+    assert issued.status_code == 201
+    # Another agency, or a caller without a key, sending the same key and body gets no replay
+    # of SAMSAT's ticket: they are refused as any new request of theirs would be.
+    foreign = await harness.issue(channel="agency_api", key="order-7", headers=bearer("bpjs-key"))
+    assert foreign.status_code == 403 and "access_token" not in foreign.text
+    anonymous = await harness.issue(channel="agency_api", key="order-7")
+    assert anonymous.status_code == 401 and "access_token" not in anonymous.text
+    again = await harness.issue(channel="agency_api", key="order-7", headers=bearer("samsat-key"))
+    assert (again.status_code, again.json()) == (200, issued.json())
+
+
+async def test_a_revoked_credential_is_refused_as_soon_as_the_revocation_is_processed(
+    harness: Harness,
+) -> None:
+    k = harness.kupang
+    granted = credential_event("samsat-key", kind="agency_key", agency_id=k.samsat_id, site_id=k.site_id)
+    # Unknown yet: refused, and a credential announced afterwards opens at once all the same.
+    counter = f"/v1/counters/{k.counter_ids[0]}"
+    assert (await harness.client.post(f"{counter}/open", headers=bearer("samsat-key"))).status_code == 401
+    await harness.ticketing.on_registry_event(granted)
+    assert (await harness.client.post(f"{counter}/open", headers=bearer("samsat-key"))).status_code == 200
+    assert (await harness.client.post(f"{counter}/close", headers=bearer("samsat-key"))).status_code == 200
+    await harness.ticketing.on_registry_event(credential_deleted(granted))
+    revoked = await harness.client.post(f"{counter}/open", headers=bearer("samsat-key"))
+    assert revoked.status_code == 401 and revoked.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_credential_is_looked_up_once_not_on_every_request(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    k = harness.kupang
+    await harness.ticketing.on_registry_event(
+        credential_event("samsat-key", kind="agency_key", agency_id=k.samsat_id, site_id=k.site_id)
+    )
+    ticket = (await harness.issue()).json()
+    transactions = 0
+    unit_of_work = harness.ticketing.uow
+
+    def counted() -> Any:
+        nonlocal transactions
+        transactions += 1
+        return unit_of_work()
+
+    monkeypatch.setattr(harness.ticketing, "uow", counted)
+    for _ in range(5):
+        seen = await harness.client.get(f"/v1/tickets/{ticket['id']}", headers=bearer("samsat-key"))
+        assert seen.status_code == 200
+    # One transaction per read of the ticket, plus a single look-up of the agency key.
+    assert transactions == 5 + 1
+
+
+class CountingUnitOfWork(PostgresUnitOfWork):
+    """The real unit of work, recording every SQL statement it sends."""
+
+    def __init__(self, pool: Any, statements: list[str]) -> None:
+        super().__init__(pool)
+        self.statements = statements
+
+    async def __aenter__(self) -> "CountingUnitOfWork":
+        await super().__aenter__()
+        self._connection.add_query_logger(self._record)
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        self._connection.remove_query_logger(self._record)
+        await super().__aexit__(*exc)
+
+    def _record(self, query: Any) -> None:
+        self.statements.append(query.query)
+
+
+async def test_call_next_reads_the_line_in_one_statement_however_many_services_a_counter_serves(
+    harness: Harness,
+) -> None:
+    k = harness.kupang
+    for service_id, priority in [(k.vehicle_tax_id, "regular"), (k.stnk_id, "elderly")] * 2:
+        await harness.issue(service_id=service_id, priority=priority)
+    await harness.counter(0, "open")  # Loket 1 serves vehicle tax and STNK
+    await harness.counter(1, "open")  # Loket 2 vehicle tax only
+
+    async def statements_of_call_next(counter_id: UUID) -> list[str]:
+        statements: list[str] = []
+        _, ticket = await counter_actions.call_next(
+            counter_id,
+            uow=CountingUnitOfWork(harness.pool, statements),
+            clock=harness.clock,
+            actor=ADMIN,
+            policy=harness.ticketing.policy,
+        )
+        assert ticket is not None
+        return statements
+
+    two_services = await statements_of_call_next(k.counter_ids[0])
+    one_service = await statements_of_call_next(k.counter_ids[1])
+    assert len(two_services) == len(one_service)
+    assert sum("FROM tickets" in s and "SKIP LOCKED" in s for s in two_services) == 1
+    # The policy's pick all the same: STNK's elderly ticket first, then the first vehicle tax ticket.
+    line = await harness.pool.fetch("SELECT number, counter_id FROM tickets WHERE status = 'called'")
+    assert {(r["number"], r["counter_id"]) for r in line} == {
+        ("AB-001", k.counter_ids[0]),
+        ("A-001", k.counter_ids[1]),
+    }

@@ -13,6 +13,7 @@ from antre_contracts.events import RegistryChanged
 from antre_platform.clock import FixedClock
 from ticketing.app import counter_actions
 from ticketing.app.access import ADMIN
+from ticketing.app.credentials import CredentialCache
 from ticketing.app.handoff import HandoffDelivery, backoff
 from ticketing.app.issuing import IssueTicket, PhoneHash, RequestFingerprint, issue_ticket
 from ticketing.app.ports import (
@@ -53,6 +54,10 @@ class FakeCatalog:
 
     async def service(self, service_id: UUID) -> Service | None:
         return self.services.get(service_id)
+
+    async def service_with_site(self, service_id: UUID) -> tuple[Service, Site | None] | None:
+        service = self.services.get(service_id)
+        return (service, self.sites.get(service.site_id)) if service else None
 
     async def counter(self, counter_id: UUID) -> Counter | None:
         return self.counters_by_id.get(counter_id)
@@ -126,13 +131,19 @@ class FakeTickets:
     async def save_streak(self, service_id: UUID, day: date, streak: int) -> None:
         self.streaks[(service_id, day)] = streak
 
-    async def heads(self, service_id: UUID, day: date) -> tuple[Ticket | None, Ticket | None]:
-        waiting = [
-            replace(t)
-            for t in self.rows.values()
-            if t.status == "waiting" and t.service_id == service_id and t.day == day
-        ]
-        return split_heads(waiting)
+    async def heads(
+        self, service_ids: list[UUID], day: date
+    ) -> dict[UUID, tuple[Ticket | None, Ticket | None]]:
+        return {
+            sid: split_heads(
+                [
+                    replace(t)
+                    for t in self.rows.values()
+                    if t.status == "waiting" and t.service_id == sid and t.day == day
+                ]
+            )
+            for sid in service_ids
+        }
 
     async def lock_phone(self, phone_hash: str) -> None:
         return None
@@ -178,14 +189,22 @@ class FakeDesks:
 
 class FakeIdempotency:
     def __init__(self) -> None:
-        self.keys: dict[str, IdempotencyRecord] = {}
+        self.keys: dict[tuple[str, str], tuple[datetime, IdempotencyRecord]] = {}
 
     async def claim(
-        self, key: str, fingerprint: str, ticket_id: UUID, at: datetime
+        self,
+        scope: str,
+        key: str,
+        fingerprint: str,
+        ticket_id: UUID,
+        at: datetime,
+        *,
+        expired_before: datetime,
     ) -> IdempotencyRecord | None:
-        if key in self.keys:
-            return self.keys[key]
-        self.keys[key] = IdempotencyRecord(fingerprint=fingerprint, ticket_id=ticket_id)
+        earlier = self.keys.get((scope, key))
+        if earlier is not None and earlier[0] >= expired_before:
+            return earlier[1]
+        self.keys[(scope, key)] = (at, IdempotencyRecord(fingerprint=fingerprint, ticket_id=ticket_id))
         return None
 
 
@@ -455,3 +474,45 @@ async def test_a_refused_handoff_is_kept_and_retried_with_backoff() -> None:
     assert await delivery.deliver_due() == 1
     assert queue.rows == {} and [r.ticket_id for r in notify.received] == [row.ticket_id]
     assert backoff(1) == timedelta(seconds=1) and backoff(20) == timedelta(minutes=5)
+
+
+async def test_a_cached_credential_is_read_again_once_its_ttl_ends() -> None:
+    """Another replica revoked the key (this process saw no event): it stops working within the TTL."""
+    key = Credential(
+        id=uuid4(), kind="agency_key", agency_id=uuid4(), counter_id=None, sha256="ab" * 32, active=True
+    )
+    stored: dict[str, Credential] = {key.sha256: key}
+    reads = 0
+    now = 100.0
+
+    async def load(sha256: str) -> Credential | None:
+        nonlocal reads
+        reads += 1
+        return stored.get(sha256)
+
+    cache = CredentialCache(load=load, ttl_seconds=5, monotonic=lambda: now)
+    assert await cache.get(key.sha256) == key
+    del stored[key.sha256]  # revoked in the shared database
+    now += 4.9
+    assert await cache.get(key.sha256) == key and reads == 1
+    now += 0.2
+    assert await cache.get(key.sha256) is None and reads == 2
+
+
+async def test_a_credential_read_that_overlaps_a_change_is_not_cached() -> None:
+    key = Credential(
+        id=uuid4(), kind="staff_token", agency_id=uuid4(), counter_id=uuid4(), sha256="cd" * 32, active=True
+    )
+    reads = 0
+
+    async def load(sha256: str) -> Credential | None:
+        nonlocal reads
+        reads += 1
+        if reads == 1:
+            cache.invalidate()  # the revocation commits while this first read is in flight
+            return key
+        return None
+
+    cache = CredentialCache(load=load, ttl_seconds=60)
+    assert await cache.get(key.sha256) == key  # that request raced the revocation
+    assert await cache.get(key.sha256) is None and reads == 2

@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+from datetime import timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -56,6 +57,42 @@ async def test_a_retry_with_the_same_key_returns_the_same_ticket(harness: Harnes
     assert sorted(r.status_code for r in concurrent) == [200, 200, 200, 201]
     assert [e["type"] for e in await outbox_events(harness)] == ["ticket.issued", "ticket.issued"]
     assert await harness.pool.fetchval("SELECT count(*) FROM recipient_handoff") == 2
+
+
+async def test_an_idempotency_key_replays_only_to_the_caller_that_sent_it(harness: Harness) -> None:
+    body = {"channel": "web", "travel_minutes": 20}
+    citizen = await harness.issue(key="shared-key", **body)
+    # Another caller with the same key and body is another request: it never gets the
+    # citizen's ticket and its access token, nor the citizen the admin's.
+    admin = await harness.issue(key="shared-key", headers=harness.admin, **body)
+    assert (citizen.status_code, admin.status_code) == (201, 201)
+    assert admin.json()["id"] != citizen.json()["id"]
+    assert admin.json()["access_token"] != citizen.json()["access_token"]
+    citizen_again = await harness.issue(key="shared-key", **body)
+    admin_again = await harness.issue(key="shared-key", headers=harness.admin, **body)
+    assert (citizen_again.status_code, citizen_again.json()) == (200, citizen.json())
+    assert (admin_again.status_code, admin_again.json()) == (200, admin.json())
+    # An unknown bearer secret is no credential: it is answered like any anonymous caller.
+    made_up = await harness.issue(key="shared-key", headers={"Authorization": "Bearer made-up"}, **body)
+    assert (made_up.status_code, made_up.json()["id"]) == (200, citizen.json()["id"])
+
+
+async def test_an_idempotency_key_expires_after_its_ttl_and_old_keys_are_deleted(harness: Harness) -> None:
+    first = await harness.issue(key="wa-1", channel="whatsapp")
+    await harness.issue(key="wa-2", channel="whatsapp")
+    harness.clock.advance(timedelta(hours=47))
+    replay = await harness.issue(key="wa-1", channel="whatsapp")
+    assert (replay.status_code, replay.json()["id"]) == (200, first.json()["id"])
+    # A week later (ANTRE_IDEMPOTENCY_KEY_TTL_HOURS is 48): the same key takes a new number.
+    harness.clock.advance(timedelta(days=7) - timedelta(hours=47))
+    later = await harness.issue(key="wa-1", channel="whatsapp")
+    assert later.status_code == 201 and later.json()["id"] != first.json()["id"]
+    assert (await harness.issue(key="wa-1", channel="whatsapp")).json()["id"] == later.json()["id"]
+
+    purged = await harness.ticketing.idempotency_cleanup().purge_expired()
+    assert purged == 1
+    kept = await harness.pool.fetch("SELECT key, ticket_id FROM idempotency_keys")
+    assert [(r["key"], str(r["ticket_id"])) for r in kept] == [("wa-1", later.json()["id"])]
 
 
 async def test_reusing_a_key_for_another_request_is_refused(harness: Harness) -> None:

@@ -11,9 +11,12 @@ from antre_platform.service import ServiceRuntime
 
 from ticketing.adapters.notify_client import NotifyRecipients
 from ticketing.adapters.phone_sealer import NotifyPhoneSealer
-from ticketing.adapters.postgres import PostgresHandoffQueue, PostgresUnitOfWork
+from ticketing.adapters.postgres import PostgresHandoffQueue, PostgresIdempotencyKeys, PostgresUnitOfWork
+from ticketing.app.credentials import CredentialCache
 from ticketing.app.handoff import HandoffDelivery
+from ticketing.app.idempotency_cleanup import IdempotencyKeyCleanup
 from ticketing.app.issuing import IssuingRules, PhoneHash, RequestFingerprint
+from ticketing.app.ports import Credential
 from ticketing.app.registry_sync import apply_registry_change
 from ticketing.domain.priority import PriorityPolicy
 from ticketing.settings import Settings
@@ -29,6 +32,7 @@ class Ticketing:
     hash_phone: PhoneHash = field(init=False)
     rules: IssuingRules = field(init=False)
     policy: PriorityPolicy = field(init=False)
+    credentials: CredentialCache = field(init=False)
     handoff_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
@@ -41,8 +45,16 @@ class Ticketing:
             enforce_hours=self.settings.enforce_hours,
             max_waiting_per_phone_per_service=self.settings.max_waiting_per_phone_per_service,
             max_tickets_per_phone_per_day=self.settings.max_tickets_per_phone_per_day,
+            idempotency_key_ttl=self.idempotency_key_ttl,
         )
         self.policy = PriorityPolicy(max_priority_run=self.settings.priority_max_run)
+        self.credentials = CredentialCache(
+            load=self._load_credential, ttl_seconds=self.settings.credential_cache_seconds
+        )
+
+    @property
+    def idempotency_key_ttl(self) -> timedelta:
+        return timedelta(hours=self.settings.idempotency_key_ttl_hours)
 
     @property
     def rejoin_grace(self) -> timedelta:
@@ -56,6 +68,21 @@ class Ticketing:
 
     async def on_registry_event(self, event: CloudEvent) -> None:
         await apply_registry_change(event, uow=self.uow())
+        if event.type == "registry.changed" and event.data.get("entity") == "credential":
+            # After the commit: the next request reads the new state (a revoked key opens nothing).
+            self.credentials.invalidate()
+
+    async def _load_credential(self, sha256: str) -> Credential | None:
+        async with self.uow() as uow:
+            return await uow.catalog.credential(sha256)
+
+    def idempotency_cleanup(self) -> IdempotencyKeyCleanup:
+        return IdempotencyKeyCleanup(
+            store=PostgresIdempotencyKeys(self.runtime.pool),
+            clock=self.clock,
+            ttl=self.idempotency_key_ttl,
+            every_seconds=self.settings.idempotency_cleanup_seconds,
+        )
 
     async def deliver_handoffs(self) -> None:
         """The hand-off loop, for ``runtime.spawn``; owns its HTTP client for its whole life."""

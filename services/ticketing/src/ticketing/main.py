@@ -25,10 +25,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     ticketing = Ticketing(runtime=runtime, settings=settings, clock=clock or SystemClock())
     subscribe_registry(runtime.broker, service=runtime.name, handle=ticketing.on_registry_event)
 
-    async def start_handoff_delivery(rt: ServiceRuntime) -> None:
+    async def start_background_tasks(rt: ServiceRuntime) -> None:
         rt.spawn(ticketing.deliver_handoffs(), "recipient-handoff")
+        rt.spawn(ticketing.idempotency_cleanup().run(), "idempotency-cleanup")
 
-    runtime.on_start.append(start_handoff_delivery)
+    runtime.on_start.append(start_background_tasks)
     app = build_app(
         runtime,
         title="Antre ticketing",

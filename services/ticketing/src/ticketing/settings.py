@@ -30,6 +30,11 @@ class Settings(ServiceSettings):
     phone_hash_key: str = "dev-only-phone-hash-key"
     max_waiting_per_phone_per_service: int = Field(default=1, ge=1)
     max_tickets_per_phone_per_day: int = Field(default=5, ge=1)
+    # An Idempotency-Key replays its ticket this long; older keys are deleted every cleanup period.
+    idempotency_key_ttl_hours: int = Field(default=48, ge=1, le=24 * 30)
+    idempotency_cleanup_seconds: float = Field(default=600.0, gt=0)
+    # How long an agency key or staff token look-up is reused (0: look it up on every request).
+    credential_cache_seconds: float = Field(default=5.0, ge=0, le=300)
 
     def secret_fields(self) -> tuple[str, ...]:
         # notify_public_key is not secret, but production without it cannot take phone numbers.

@@ -1,6 +1,7 @@
 """PostgreSQL implementations of the repositories, the unit of work and the hand-off queue."""
 
 import json
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Final, Self
@@ -30,6 +31,9 @@ _CATALOG_TABLES: Final = {
     "journey": "journeys",
     "credential": "credentials",
 }
+_SITE_COLUMNS: Final = (
+    "id, code, name, timezone, active, state -> 'hours' AS hours, state -> 'closed_dates' AS closed_dates"
+)
 _SERVICE_COLUMNS: Final = (
     "id, site_id, agency_id, code, prefix, name_id, name_en, daily_quota, priority_enabled, active, "
     "state -> 'hours' AS hours"
@@ -46,8 +50,14 @@ def _hours(raw: Any) -> dict[str, list[list[str]]] | None:
     return value if isinstance(value, dict) else None
 
 
-def _service(row: asyncpg.Record) -> Service:
+def _service(row: Mapping[str, Any]) -> Service:
     return Service(**{**dict(row), "hours": _hours(row["hours"])})
+
+
+def _site(row: Mapping[str, Any]) -> Site:
+    closed = row["closed_dates"]
+    closed_dates = tuple(json.loads(closed)) if closed else ()
+    return Site(**{**dict(row), "hours": _hours(row["hours"]), "closed_dates": closed_dates})
 
 
 class PostgresCatalog:
@@ -56,21 +66,33 @@ class PostgresCatalog:
 
     async def site(self, site_id: UUID) -> Site | None:
         row = await self._conn.fetchrow(
-            "SELECT id, code, name, timezone, active, state -> 'hours' AS hours, "
-            "state -> 'closed_dates' AS closed_dates FROM sites WHERE id = $1 AND NOT deleted",
-            site_id,
+            f"SELECT {_SITE_COLUMNS} FROM sites WHERE id = $1 AND NOT deleted", site_id
         )
-        if row is None:
-            return None
-        closed = row["closed_dates"]
-        closed_dates = tuple(json.loads(closed)) if closed else ()
-        return Site(**{**dict(row), "hours": _hours(row["hours"]), "closed_dates": closed_dates})
+        return _site(row) if row else None
 
     async def service(self, service_id: UUID) -> Service | None:
         row = await self._conn.fetchrow(
             f"SELECT {_SERVICE_COLUMNS} FROM services WHERE id = $1 AND NOT deleted", service_id
         )
         return _service(row) if row else None
+
+    async def service_with_site(self, service_id: UUID) -> tuple[Service, Site | None] | None:
+        # What issuing reads first, in one round trip; the site's columns come prefixed "s_".
+        row = await self._conn.fetchrow(
+            "SELECT sv.id, sv.site_id, sv.agency_id, sv.code, sv.prefix, sv.name_id, sv.name_en, "
+            "sv.daily_quota, sv.priority_enabled, sv.active, sv.state -> 'hours' AS hours, "
+            "si.id AS s_id, si.code AS s_code, si.name AS s_name, si.timezone AS s_timezone, "
+            "si.active AS s_active, si.state -> 'hours' AS s_hours, "
+            "si.state -> 'closed_dates' AS s_closed_dates "
+            "FROM services sv LEFT JOIN sites si ON si.id = sv.site_id AND NOT si.deleted "
+            "WHERE sv.id = $1 AND NOT sv.deleted",
+            service_id,
+        )
+        if row is None:
+            return None
+        fields = dict(row)
+        site = {key[2:]: fields.pop(key) for key in list(fields) if key.startswith("s_")}
+        return _service(fields), (_site(site) if site["id"] is not None else None)
 
     async def services_of_site(self, site_id: UUID) -> list[Service]:
         rows = await self._conn.fetch(
@@ -283,17 +305,15 @@ class PostgresTickets:
         return ahead + 1
 
     async def lock_streaks(self, service_ids: list[UUID], day: date) -> dict[UUID, int]:
-        ordered = sorted(service_ids)
-        await self._conn.execute(
-            "INSERT INTO priority_streaks (service_id, day) SELECT unnest($1::uuid[]), $2 "
-            "ON CONFLICT DO NOTHING",
-            ordered,
-            day,
-        )
+        # One statement creates the day's rows and locks them all, in service id order (so two
+        # counters never deadlock); DO UPDATE, unlike DO NOTHING, locks an existing row and
+        # returns its latest committed streak.
         rows = await self._conn.fetch(
-            "SELECT service_id, streak FROM priority_streaks WHERE service_id = ANY($1::uuid[]) AND day = $2 "
-            "ORDER BY service_id FOR UPDATE",
-            ordered,
+            "INSERT INTO priority_streaks (service_id, day) "
+            "SELECT service_id, $2 FROM unnest($1::uuid[]) AS s (service_id) ORDER BY service_id "
+            "ON CONFLICT (service_id, day) DO UPDATE SET streak = priority_streaks.streak "
+            "RETURNING service_id, streak",
+            sorted(service_ids),
             day,
         )
         return {row["service_id"]: row["streak"] for row in rows}
@@ -306,16 +326,26 @@ class PostgresTickets:
             streak,
         )
 
-    async def heads(self, service_id: UUID, day: date) -> tuple[Ticket | None, Ticket | None]:
-        # SKIP LOCKED: a ticket being cancelled right now is passed over, not waited for.
-        query = (
-            f"SELECT {_TICKET_COLUMNS} FROM tickets "
-            "WHERE status = 'waiting' AND service_id = $1 AND day = $2 "
-            f"AND priority_rank = $3 ORDER BY {_LINE_ORDER} LIMIT 1 FOR UPDATE SKIP LOCKED"
+    async def heads(
+        self, service_ids: list[UUID], day: date
+    ) -> dict[UUID, tuple[Ticket | None, Ticket | None]]:
+        # One statement for all the counter's services: per service and class (rank 0 priority,
+        # 1 regular) the first ticket in line. SKIP LOCKED: a ticket being cancelled right now
+        # is passed over, not waited for.
+        rows = await self._conn.fetch(
+            "SELECT head.* FROM unnest($1::uuid[]) AS s (service_id) "
+            "CROSS JOIN (VALUES (0::smallint), (1::smallint)) AS r (rank) "
+            f"CROSS JOIN LATERAL (SELECT {_TICKET_COLUMNS} FROM tickets "
+            " WHERE status = 'waiting' AND service_id = s.service_id AND day = $2 AND priority_rank = r.rank "
+            f" ORDER BY {_LINE_ORDER} LIMIT 1 FOR UPDATE SKIP LOCKED) AS head",
+            service_ids,
+            day,
         )
-        priority = await self._conn.fetchrow(query, service_id, day, 0)
-        regular = await self._conn.fetchrow(query, service_id, day, 1)
-        return (_ticket(priority) if priority else None, _ticket(regular) if regular else None)
+        found: dict[UUID, list[Ticket | None]] = {sid: [None, None] for sid in service_ids}
+        for row in rows:
+            ticket = _ticket(row)
+            found[ticket.service_id][priority_rank(ticket.priority)] = ticket
+        return {sid: (priority, regular) for sid, (priority, regular) in found.items()}
 
     async def lock_phone(self, phone_hash: str) -> None:
         await self._conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", phone_hash)
@@ -374,11 +404,13 @@ class PostgresDesks:
         self._conn = conn
 
     async def lock(self, counter_id: UUID) -> DeskState:
-        await self._conn.execute(
-            "INSERT INTO counter_desks (counter_id) VALUES ($1) ON CONFLICT DO NOTHING", counter_id
-        )
+        # One statement: creates the desk on first use, else locks it (DO UPDATE, unlike DO
+        # NOTHING, locks the existing row) and returns its latest committed state.
         row = await self._conn.fetchrow(
-            "SELECT status, pause_reason FROM counter_desks WHERE counter_id = $1 FOR UPDATE", counter_id
+            "INSERT INTO counter_desks (counter_id) VALUES ($1) "
+            "ON CONFLICT (counter_id) DO UPDATE SET status = counter_desks.status "
+            "RETURNING status, pause_reason",
+            counter_id,
         )
         return DeskState(status=row["status"], pause_reason=row["pause_reason"])
 
@@ -397,24 +429,56 @@ class PostgresIdempotency:
         self._conn = conn
 
     async def claim(
-        self, key: str, fingerprint: str, ticket_id: UUID, at: datetime
+        self,
+        scope: str,
+        key: str,
+        fingerprint: str,
+        ticket_id: UUID,
+        at: datetime,
+        *,
+        expired_before: datetime,
     ) -> IdempotencyRecord | None:
         # A concurrent request with the same key waits here until the first one commits or
-        # rolls back, then sees its ticket (or takes the key over).
+        # rolls back, then sees its ticket (or takes the key over). An expired use is taken
+        # over in place, as if the clean-up had already deleted it.
         claimed = await self._conn.fetchval(
-            "INSERT INTO idempotency_keys (key, fingerprint, ticket_id, created_at) VALUES ($1, $2, $3, $4) "
-            "ON CONFLICT (key) DO NOTHING RETURNING true",
+            "INSERT INTO idempotency_keys (scope, key, fingerprint, ticket_id, created_at) "
+            "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (scope, key) DO UPDATE SET "
+            "fingerprint = excluded.fingerprint, ticket_id = excluded.ticket_id, "
+            "created_at = excluded.created_at "
+            "WHERE idempotency_keys.created_at < $6 RETURNING true",
+            scope,
             key,
             fingerprint,
             ticket_id,
             at,
+            expired_before,
         )
         if claimed:
             return None
         row = await self._conn.fetchrow(
-            "SELECT fingerprint, ticket_id FROM idempotency_keys WHERE key = $1", key
+            "SELECT fingerprint, ticket_id FROM idempotency_keys WHERE scope = $1 AND key = $2", scope, key
         )
         return IdempotencyRecord(fingerprint=row["fingerprint"], ticket_id=row["ticket_id"])
+
+
+class PostgresIdempotencyKeys:
+    """The ``idempotency_keys`` table, for the clean-up (outside any request)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def purge(self, *, created_before: datetime, limit: int) -> int:
+        # Bounded batches: one pass never holds many row locks or one long transaction.
+        deleted: int = await self._pool.fetchval(
+            "WITH gone AS (DELETE FROM idempotency_keys WHERE (scope, key) IN ("
+            " SELECT scope, key FROM idempotency_keys WHERE created_at < $1"
+            " ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED) RETURNING 1) "
+            "SELECT count(*) FROM gone",
+            created_before,
+            limit,
+        )
+        return deleted
 
 
 class PostgresHandoffs:

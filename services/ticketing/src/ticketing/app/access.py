@@ -49,3 +49,19 @@ class Actor:
 
 
 ADMIN = Actor(kind="admin")
+
+# Callers without a credential (kiosk, web, notify's WhatsApp flow) share one scope; their keys
+# are unguessable (UUIDs, message ids) and a replay also needs the same body, phone included.
+ANONYMOUS_SCOPE = "anonymous"
+
+
+def idempotency_scope(actor: Actor | None) -> str:
+    """Whose Idempotency-Keys these are: a key replays only to the caller that first sent it, so
+    an anonymous caller never sees a ticket issued to a credential, nor one agency another's."""
+    if actor is None:
+        return ANONYMOUS_SCOPE
+    if actor.kind == "admin":
+        return "admin"
+    if actor.kind == "agency":
+        return f"agency:{actor.agency_id}"
+    return f"counter:{actor.counter_id}"

@@ -69,9 +69,8 @@ async def call_next(
         day = (await _site(desk, uow)).local_day(now)
         service_ids = sorted(desk.counter.service_ids)
         streaks = await uow.tickets.lock_streaks(service_ids, day)
-        heads = [
-            ServiceHeads(sid, *await uow.tickets.heads(sid, day), streaks.get(sid, 0)) for sid in service_ids
-        ]
+        heads_by_service = await uow.tickets.heads(service_ids, day)
+        heads = [ServiceHeads(sid, *heads_by_service[sid], streaks.get(sid, 0)) for sid in service_ids]
         picked = policy.choose(heads)
         if picked is None:
             return desk, None

@@ -7,14 +7,14 @@ import json
 import secrets
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 from antre_platform.clock import Clock
 
 from ticketing.app import events
-from ticketing.app.access import Actor
+from ticketing.app.access import Actor, idempotency_scope
 from ticketing.app.ports import RecipientHandoff, UnitOfWork
 from ticketing.domain.catalog import Service, Site
 from ticketing.domain.errors import Forbidden, IdempotencyKeyReused, UnknownJourney, UnknownService
@@ -36,11 +36,13 @@ PhoneHasher = Callable[[str], str]
 
 @dataclass(frozen=True)
 class IssuingRules:
-    """Configurable refusals (settings): opening hours and the anti-tout (calo) limits."""
+    """Configurable refusals (settings): opening hours, the anti-tout (calo) limits, and how long
+    an Idempotency-Key replays its ticket."""
 
     enforce_hours: bool = True
     max_waiting_per_phone_per_service: int = 1
     max_tickets_per_phone_per_day: int = 5
+    idempotency_key_ttl: timedelta = timedelta(hours=48)
 
 
 class PhoneHash:
@@ -113,7 +115,14 @@ async def issue_ticket(
         now = clock.now()
         if command.idempotency_key is not None:
             request = fingerprint(command)
-            earlier = await uow.idempotency.claim(command.idempotency_key, request, ticket_id, now)
+            earlier = await uow.idempotency.claim(
+                idempotency_scope(actor),
+                command.idempotency_key,
+                request,
+                ticket_id,
+                now,
+                expired_before=now - rules.idempotency_key_ttl,
+            )
             if earlier is not None:
                 return await _replay(earlier.ticket_id, earlier.fingerprint == request, uow)
         ticket = await _new_ticket(
@@ -140,9 +149,8 @@ async def issue_ticket(
                 )
             )
         await uow.commit()
-    # Counted after the commit, so concurrent issues of the service do not queue behind this
-    # count on the day's number row (held until commit); the position is "as of now" anyway.
-    async with uow:
+        # Counted after the commit, so concurrent issues of the service do not queue behind this
+        # count on the day's number row (held until commit); the position is "as of now" anyway.
         position = await uow.tickets.position(ticket)
     return IssuedTicket(ticket=ticket, position=position, replayed=False)
 
@@ -160,7 +168,7 @@ async def _new_ticket(
     phone_hash: str | None,
 ) -> Ticket:
     """The day's next ticket of the service (or the journey's first step), if it may issue one now."""
-    service, journey_step = await _service_of(command, uow)
+    service, site, journey_step = await _service_of(command, uow)
     if command.channel == "agency_api" and not (
         actor is not None
         and (actor.kind == "admin" or (actor.kind == "agency" and actor.agency_id == service.agency_id))
@@ -168,7 +176,7 @@ async def _new_ticket(
         raise Forbidden(
             f"agency_api tickets for {service.code} need the API key of the agency that offers it."
         )
-    site = ensure_can_issue(service, await uow.catalog.site(service.site_id), command.priority)
+    site = ensure_can_issue(service, site, command.priority)
     if rules.enforce_hours:
         hours = service.hours if service.hours is not None else site.hours
         ensure_open(
@@ -218,8 +226,8 @@ async def numbered_ticket(
     return Ticket.issue(service=service, day=day, seq=seq, issued_at=now, **fields)
 
 
-async def _service_of(command: IssueTicket, uow: UnitOfWork) -> tuple[Service, int | None]:
-    """The service to queue for, and the journey step (1) when the ticket starts a journey."""
+async def _service_of(command: IssueTicket, uow: UnitOfWork) -> tuple[Service, Site | None, int | None]:
+    """The service to queue for, its site, and the journey step (1) when the ticket starts a journey."""
     if command.journey_id is not None:
         journey = await uow.catalog.journey(command.journey_id)
         if journey is None or not journey.steps:
@@ -232,14 +240,15 @@ async def _service_of(command: IssueTicket, uow: UnitOfWork) -> tuple[Service, i
     else:
         assert command.service_id is not None  # the request schema demands one of the two
         service_id, step = command.service_id, None
-    service = await uow.catalog.service(service_id)
-    if service is None:
+    found = await uow.catalog.service_with_site(service_id)
+    if found is None:
         raise UnknownService(
             f"No service with id {service_id}: pick one from the site's catalog.",
             field="service_id",
             detail_id="Layanan tidak ditemukan: pilih layanan dari katalog.",
         )
-    return service, step
+    service, site = found
+    return service, site, step
 
 
 async def _replay(ticket_id: UUID, same_request: bool, uow: UnitOfWork) -> IssuedTicket:

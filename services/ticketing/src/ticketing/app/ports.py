@@ -63,6 +63,10 @@ class CatalogRepository(Protocol):
 
     async def site(self, site_id: UUID) -> Site | None: ...
     async def service(self, service_id: UUID) -> Service | None: ...
+    async def service_with_site(self, service_id: UUID) -> tuple[Service, Site | None] | None:
+        """The service and its site (None if the site is not known), in one read."""
+        ...
+
     async def counter(self, counter_id: UUID) -> Counter | None: ...
     async def counters(self, counter_ids: list[UUID]) -> dict[UUID, Counter]: ...
     async def journey(self, journey_id: UUID) -> Journey | None: ...
@@ -96,8 +100,11 @@ class TicketRepository(Protocol):
 
     async def save_streak(self, service_id: UUID, day: date, streak: int) -> None: ...
 
-    async def heads(self, service_id: UUID, day: date) -> tuple[Ticket | None, Ticket | None]:
-        """(first waiting priority ticket, first waiting regular ticket), locked."""
+    async def heads(
+        self, service_ids: list[UUID], day: date
+    ) -> dict[UUID, tuple[Ticket | None, Ticket | None]]:
+        """For each service: (first waiting priority ticket, first waiting regular ticket), locked;
+        one read for all the services of a counter."""
         ...
 
     async def lock_phone(self, phone_hash: str) -> None:
@@ -133,9 +140,25 @@ class DeskRepository(Protocol):
 
 class IdempotencyRepository(Protocol):
     async def claim(
-        self, key: str, fingerprint: str, ticket_id: UUID, at: datetime
+        self,
+        scope: str,
+        key: str,
+        fingerprint: str,
+        ticket_id: UUID,
+        at: datetime,
+        *,
+        expired_before: datetime,
     ) -> IdempotencyRecord | None:
-        """None if ``key`` is now ours (for ``ticket_id``); the earlier record if it was used."""
+        """None if ``key`` is now ours within ``scope`` (for ``ticket_id``); the earlier record if
+        the caller used it before. A use older than ``expired_before`` counts as never made."""
+        ...
+
+
+class IdempotencyKeyStore(Protocol):
+    """The stored Idempotency-Keys, for the clean-up (outside any request)."""
+
+    async def purge(self, *, created_before: datetime, limit: int) -> int:
+        """Delete at most ``limit`` keys stored before ``created_before``; how many went."""
         ...
 
 
@@ -144,7 +167,8 @@ class HandoffRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction: state changes, their events and inbox marks commit together or not at all."""
+    """One transaction: state changes, their events and inbox marks commit together or not at all.
+    After ``commit()`` and until the exit, reads still work, each on its own (no transaction)."""
 
     # Read-only properties, so an implementation may hold its own repository classes.
     @property

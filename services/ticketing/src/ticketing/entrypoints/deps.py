@@ -29,9 +29,7 @@ async def current_actor(
         return None
     if secrets.compare_digest(token.encode(), ticketing.settings.admin_token.encode()):
         return ADMIN
-    digest = hashlib.sha256(token.encode()).hexdigest()
-    async with ticketing.uow() as uow:
-        credential = await uow.catalog.credential(digest)
+    credential = await ticketing.credentials.get(hashlib.sha256(token.encode()).hexdigest())
     if credential is None:
         return None
     if credential.kind == "staff_token":

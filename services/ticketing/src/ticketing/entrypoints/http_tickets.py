@@ -25,6 +25,7 @@ from ticketing.entrypoints.schemas import (
 
 router = APIRouter(tags=["tickets"])
 
+
 async def _access_token(
     token: Annotated[
         str | None, Query(max_length=200, description="The ticket's access token (from its status link).")
