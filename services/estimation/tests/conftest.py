@@ -109,6 +109,23 @@ class Hall:
             op=op,
         )
 
+    def journey(self, journey_id: UUID, steps: list[UUID], *, op: str = "upsert") -> CloudEvent:
+        """A journey (alur) as the registry emits it: the demo's shape, steps as service ids."""
+        return self._registry(
+            "journey",
+            journey_id,
+            {
+                "site_id": str(self.site_id),
+                "code": "PENDIRIAN-USAHA",
+                "name_id": "Pendirian Usaha",
+                "name_en": "Founding a company",
+                "kind": "ekosistem",
+                "steps": [str(step) for step in steps],
+                "active": True,
+            },
+            op=op,
+        )
+
     def counter(
         self, index: int = 0, *, service_ids: list[UUID] | None = None, op: str = "upsert"
     ) -> CloudEvent:
@@ -143,6 +160,8 @@ class Hall:
         priority: str = "regular",
         service_id: UUID | None = None,
         number: str = "A-001",
+        journey_id: UUID | None = None,
+        journey_step: int | None = None,
     ) -> CloudEvent:
         ticket_id = uuid4()
         data = TicketIssued(
@@ -154,6 +173,8 @@ class Hall:
             channel="whatsapp",
             priority=priority,
             issued_at=self.at(minute),
+            journey_id=journey_id,
+            journey_step=journey_step,
         )  # type: ignore[arg-type]
         return self._event("ticket.issued", data, minute=minute, subject=ticket_id)
 

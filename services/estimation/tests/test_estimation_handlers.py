@@ -183,8 +183,14 @@ async def test_with_no_counter_open_the_forecast_says_so(db: MemoryDatabase, hal
     await feed(db, hall.site(), hall.service(mean_service_min=8), hall.counter(0))
     await feed(db, hall.issued(1), hall.issued(2))
     last = published(db, "queue.forecast")[-1]
-    # None open: the registered counter is assumed to open, busy, and serve all three.
-    assert (last["waiting"], last["open_counters"], last["wait_p50"]) == (2, 0, expected(3, mean=8).p50)
+    # None open: the registered counter is assumed to open as it is (idle: nobody at its desk)
+    # and serve all three; the first is called as it opens, the third after two services.
+    assert (last["waiting"], last["open_counters"], last["wait_p50"]) == (
+        2,
+        0,
+        expected(3, mean=8, idle=1).p50,
+    )
+    assert expected(3, mean=8, idle=1).p50 < expected(3, mean=8).p50
 
 
 async def test_a_cancelled_waiting_ticket_leaves_the_queue(db: MemoryDatabase, hall: Any) -> None:
@@ -403,3 +409,102 @@ async def test_a_rejoin_of_a_ticket_that_is_not_a_no_show_is_ignored(db: MemoryD
     await feed(db, hall.rejoined(first, 4))
 
     assert db.state.published == []
+
+
+def wait_told(db: MemoryDatabase, issued: CloudEvent) -> float:
+    """Minutes from issue to the P50 call the citizen was told at issue."""
+    [told] = [e for e in published(db, "ticket.estimated") if e["ticket_id"] == issued.data["ticket_id"]][:1]
+    return (
+        datetime.fromisoformat(told["call_p50"]) - datetime.fromisoformat(told["at"])
+    ).total_seconds() / 60
+
+
+async def test_a_ticket_waits_for_the_older_tickets_of_a_service_sharing_its_counter(hall: Any) -> None:
+    # One counter calls the oldest ticket across KTP (the other service, 12 min) and KK (7 min).
+    async def kk_wait(ktp_ahead: int) -> float:
+        db = MemoryDatabase()
+        both = [hall.service_id, hall.other_service_id]
+        await feed(
+            db,
+            hall.site(),
+            hall.service(mean_service_min=7),
+            hall.service(mean_service_min=12, service_id=hall.other_service_id),
+            hall.counter(0, service_ids=both),
+            hall.counter_state("counter.opened", 0, service_ids=both),
+        )
+        first = hall.issued(0)
+        await feed(db, first, hall.called(first, 0), hall.started(first, 0))
+        await feed(db, *(hall.issued(1 + i, service_id=hall.other_service_id) for i in range(ktp_ahead)))
+        kk = hall.issued(5)
+        await feed(db, kk)
+        return wait_told(db, kk)
+
+    # Three KTP citizens came first: the KK citizen waits for them, about 3 x 12 minutes more.
+    assert await kk_wait(3) - await kk_wait(0) == pytest.approx(3 * 12, abs=4)
+
+
+async def regular_desk(hall: Any, *, services: int) -> MemoryDatabase:
+    """A counter that has served ``services`` citizens in exactly 10 minutes each, then starts one at 200."""
+    db = MemoryDatabase()
+    await open_hall(db, hall, mean=10)
+    for index in range(services):
+        ticket = hall.issued(10 * index)
+        await feed(
+            db,
+            ticket,
+            hall.called(ticket, 10 * index),
+            hall.started(ticket, 10 * index),
+            hall.finished(ticket, 10 * index + 10),
+        )
+    serving = hall.issued(200)
+    await feed(db, serving, hall.called(serving, 200), hall.started(serving, 200))
+    return db
+
+
+@pytest.mark.parametrize("services", [20, 0])
+async def test_the_time_a_citizen_has_been_at_the_desk_counts_where_service_is_regular(
+    hall: Any, services: int
+) -> None:
+    just_started = await regular_desk(hall, services=services)
+    nearly_done = await regular_desk(hall, services=services)
+    early, late = hall.issued(200.5), hall.issued(209)
+    await feed(just_started, early)
+    await feed(nearly_done, late)
+    if services:  # learned: a regular 10-minute desk, 9 minutes into a service, frees up soon
+        assert wait_told(just_started, early) > 8 and wait_told(nearly_done, late) < 4
+    else:  # nothing learned yet: service times are taken as exponential, and elapsed time is no clue
+        assert wait_told(just_started, early) == wait_told(nearly_done, late) > 5
+
+
+async def overtaking_hall(hall: Any, *, elderly_first: bool) -> MemoryDatabase:
+    """Ten rounds of two citizens served in turn: a regular one, then one who came a minute later,
+    elderly and called first (``elderly_first``) or regular and called second. Same service times."""
+    db = MemoryDatabase()
+    await open_hall(db, hall, mean=5)
+    for round_ in range(10):
+        minute = 10 * round_
+        regular = hall.issued(minute)
+        later = hall.issued(minute + 1, priority="elderly" if elderly_first else "regular")
+        first, second = (later, regular) if elderly_first else (regular, later)
+        await feed(db, regular, later)
+        for ticket, start in ((first, minute + 2), (second, minute + 5)):
+            await feed(
+                db, hall.called(ticket, start), hall.started(ticket, start), hall.finished(ticket, start + 3)
+            )
+    busy = hall.issued(100)
+    await feed(db, busy, hall.called(busy, 100), hall.started(busy, 100))
+    return db
+
+
+async def test_priority_tickets_seen_overtaking_make_regular_waits_longer(hall: Any) -> None:
+    overtaken, in_order = (
+        await overtaking_hall(hall, elderly_first=True),
+        await overtaking_hall(hall, elderly_first=False),
+    )
+    waits = []
+    for db in (overtaken, in_order):
+        first, second = hall.issued(101), hall.issued(102)
+        await feed(db, first, second)
+        waits.append(wait_told(db, second))
+    # Where later priority citizens took every other call, regular citizens are told to expect them.
+    assert waits[0] > 1.2 * waits[1]

@@ -3,7 +3,7 @@
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -209,3 +209,87 @@ async def test_health_and_openapi_answer_without_kafka(estimation: Running) -> N
     paths = (await estimation.client.get("/openapi.json")).json()["paths"]
     ours = {"/v1/tickets/{ticket_id}/estimate", "/v1/services/{service_id}/forecast", "/v1/accuracy"}
     assert ours <= set(paths)
+
+
+def minutes(later: str, earlier: str) -> float:
+    return (datetime.fromisoformat(later) - datetime.fromisoformat(earlier)).total_seconds() / 60
+
+
+async def test_a_journey_ticket_is_told_when_each_later_step_will_likely_call_it(
+    estimation: Running, hall: Any
+) -> None:
+    # Founding a company, three steps: notary deed (5 min, one counter), NIB (12 min, one counter,
+    # two citizens already waiting there), then NPWP (8 min, no counter registered yet).
+    notary, nib, npwp, journey_id = hall.service_id, hall.other_service_id, uuid4(), uuid4()
+    await estimation.feed(
+        hall.site(),
+        hall.service(mean_service_min=5),
+        hall.service(mean_service_min=12, service_id=nib),
+        hall.service(mean_service_min=8, service_id=npwp),
+        hall.counter(0),
+        hall.counter(1, service_ids=[nib]),
+        hall.counter_state("counter.opened", 0),
+        hall.counter_state("counter.opened", 1, service_ids=[nib]),
+        hall.journey(journey_id, [notary, nib, npwp]),
+        hall.issued(0),
+        hall.issued(1, service_id=nib),
+        hall.issued(2, service_id=nib),
+    )
+    founder = hall.issued(3, journey_id=journey_id, journey_step=1)
+    at_last_step = hall.issued(4, service_id=npwp, journey_id=journey_id, journey_step=3)
+    walk_in = hall.issued(5)
+    await estimation.feed(founder, at_last_step, walk_in)
+    estimation.clock.advance(timedelta(minutes=6))
+
+    body = (await estimation.client.get(f"/v1/tickets/{hall.ticket_id(founder)}/estimate")).json()
+    nib_now = (await estimation.client.get(f"/v1/services/{nib}/forecast")).json()
+    npwp_now = (await estimation.client.get(f"/v1/services/{npwp}/forecast")).json()
+
+    second, third = body["next_steps"]
+    assert (second["step"], second["service_id"], third["step"], third["service_id"]) == (
+        2,
+        str(nib),
+        3,
+        str(npwp),
+    )
+    # Step 2: done at the notary (its call + 5 minutes), then NIB's wait as forecast now.
+    for band in ("call_p10", "call_p50", "call_p90"):
+        assert minutes(second[band], body[band]) == pytest.approx(5 + nib_now[f"wait_{band[5:]}"], abs=0.02)
+        assert minutes(third[band], second[band]) == pytest.approx(
+            12 + npwp_now[f"wait_{band[5:]}"], abs=0.02
+        )
+    assert body["call_p50"] < second["call_p10"] < second["call_p50"] < second["call_p90"]
+    assert second["call_p50"] < third["call_p50"]
+    assert second["call_p50"].endswith("+08:00")
+    # The in-memory twin (the replay's store) tells the same.
+    async with estimation.twin.unit_of_work() as store:
+        twin = await current_estimate(
+            store, EstimationPolicy(), ticket_id=hall.ticket_id(founder), now=estimation.clock.now()
+        )
+    assert [step.call_p50.isoformat() for step in twin.next_steps] == [second["call_p50"], third["call_p50"]]
+
+    # Nothing comes after the last step, and a ticket outside any journey has no next step.
+    for other in (at_last_step, walk_in):
+        answer = (await estimation.client.get(f"/v1/tickets/{hall.ticket_id(other)}/estimate")).json()
+        assert answer["next_steps"] == []
+
+    # The registry withdraws the journey: its next steps are no longer promised.
+    await estimation.feed(hall.journey(journey_id, [notary, nib, npwp], op="delete"))
+    withdrawn = (await estimation.client.get(f"/v1/tickets/{hall.ticket_id(founder)}/estimate")).json()
+    assert withdrawn["next_steps"] == []
+
+
+async def test_the_estimate_carries_the_mean_call_time_beside_the_band(
+    estimation: Running, hall: Any
+) -> None:
+    third = (await morning(estimation, hall))[2]
+
+    body = (await estimation.client.get(f"/v1/tickets/{hall.ticket_id(third)}/estimate")).json()
+
+    # Waits are right-skewed: the mean (best for squared error) comes after the median.
+    assert body["call_p50"] < body["call_mean"] < body["call_p90"]
+    async with estimation.twin.unit_of_work() as store:
+        twin = await current_estimate(
+            store, EstimationPolicy(), ticket_id=hall.ticket_id(third), now=estimation.clock.now()
+        )
+    assert body["call_mean"] == twin.call_mean.isoformat()

@@ -3,6 +3,7 @@
 import itertools
 import math
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,11 +14,14 @@ from estimation.domain.hours import opening_hours
 from estimation.domain.learning import LearnedRates
 from estimation.domain.predictor import (
     EXACT_SHAPE_LIMIT,
+    LineAhead,
     OpenCounter,
     QueueSituation,
+    ServiceInProgress,
     WaitBand,
     call_estimate,
     gamma_quantile,
+    residual_occupancy,
     wait_band,
 )
 
@@ -177,3 +181,74 @@ def test_the_demo_sites_hours_and_null_closed_days_are_understood() -> None:
     # A malformed pair is ignored: that day counts as closed, estimates still flow.
     monday = datetime(2026, 5, 4, 9, 0, tzinfo=WITA)
     assert opening_hours(state.hours, at=monday, zone=WITA).intervals == ((monday, monday),)
+
+
+def serving_for(elapsed: float, *, mean: float = 10.0, cv2: float) -> QueueSituation:
+    """One counter, busy for ``elapsed`` minutes with a citizen of a ``mean``-minute service."""
+    counter = OpenCounter(mean, 1.0, True, in_service=ServiceInProgress(elapsed, mean, cv2))
+    return QueueSituation(position=1, counters=[counter], fallback_counters=1, rates=rates(mean, cv2=cv2))
+
+
+def test_a_regular_desk_nine_minutes_into_a_ten_minute_service_calls_the_next_citizen_soon() -> None:
+    almost_done, just_started = wait_band(serving_for(9, cv2=0.05)), wait_band(serving_for(0, cv2=0.05))
+    assert just_started.p50 == pytest.approx(10, abs=0.5)
+    # The counter almost done is surely free before the one that just started could be.
+    assert almost_done.p90 < just_started.p10
+    assert almost_done.mean < just_started.mean - 6
+
+
+def test_elapsed_service_time_changes_nothing_for_exponential_service() -> None:
+    # Memoryless: a citizen served for 9 minutes has as long to go as one who just sat down.
+    assert wait_band(serving_for(9, cv2=1.0)) == wait_band(serving_for(0, cv2=1.0))
+    assert residual_occupancy(ServiceInProgress(9, 10, 1.0)) == (10, 100)
+
+
+def test_an_erratic_service_that_has_run_long_tends_to_run_on() -> None:
+    assert wait_band(serving_for(20, cv2=2.0)).mean > wait_band(serving_for(0, cv2=2.0)).mean
+
+
+@pytest.mark.parametrize(("elapsed", "cv2"), [(2, 0.25), (6, 0.25), (12, 0.25), (5, 0.5), (10, 2.0)])
+def test_the_rest_of_a_service_matches_simulated_gamma_services(elapsed: float, cv2: float) -> None:
+    rng = random.Random(11)
+    rests = [o - elapsed for o in (rng.gammavariate(1 / cv2, 6 * cv2) for _ in range(200_000)) if o > elapsed]
+    mean, variance = residual_occupancy(ServiceInProgress(elapsed, 6.0, cv2))
+    simulated_mean = sum(rests) / len(rests)
+    assert mean == pytest.approx(simulated_mean, rel=0.02)
+    assert variance == pytest.approx(sum((r - simulated_mean) ** 2 for r in rests) / len(rests), rel=0.05)
+
+
+def test_older_tickets_of_a_service_sharing_the_counters_are_called_first() -> None:
+    # Two busy counters call the oldest ticket across KTP (12 min) and KK (7 min). With 4 older KTP
+    # tickets waiting, the first KK ticket is called at the 5th release: the two citizens at the
+    # desks leave, then three of the KTP citizens.
+    counters = [OpenCounter(7, 1.0, True)] * 2
+    alone = QueueSituation(position=1, counters=counters, fallback_counters=2, rates=rates(7))
+    behind = replace(alone, others_ahead=[LineAhead(tickets=4, release_mean_min=12, release_variance=36)])
+    assert wait_band(alone).mean == pytest.approx(7 / 2, abs=0.05)
+    assert wait_band(behind).mean == pytest.approx((2 * 7 + 3 * 12) / 2, abs=0.05)
+    assert wait_band(behind).p10 > wait_band(alone).p90
+
+
+def test_priority_tickets_expected_to_overtake_delay_a_regular_ticket() -> None:
+    plain = situation(10, busy=2)
+    overtaken = replace(plain, overtaking=0.1)
+    assert wait_band(overtaken).mean == pytest.approx(wait_band(plain).mean / 0.9, abs=0.1)
+    assert wait_band(overtaken).p90 > wait_band(plain).p90
+
+
+def test_the_mean_call_is_the_erlang_mean_and_never_before_the_median() -> None:
+    # M/M/c: the 6th release at 2 counters of 5 minutes comes after 6 x 2.5 minutes on average.
+    result = band(6, busy=2, mean=5)
+    assert result.mean == 15.0 and result.mean > result.p50
+    estimate = call_estimate(at=AT, situation=situation(6, busy=2, mean=5))
+    assert estimate.call_mean == AT + timedelta(minutes=15)
+
+
+def test_with_every_counter_closed_the_first_citizen_is_called_when_they_open() -> None:
+    hours = {"mon": [["08:00", "12:00"], ["13:00", "15:00"]]}
+    lunch = datetime(2026, 5, 4, 12, 20, tzinfo=WITA)
+    idle_after_lunch = replace(situation(1, busy=0, idle=1), open_now=False)
+    estimate = call_estimate(
+        at=lunch, situation=idle_after_lunch, hours=opening_hours(hours, at=lunch, zone=WITA)
+    )
+    assert estimate.call_p10 == estimate.call_p50 == datetime(2026, 5, 4, 13, 0, tzinfo=WITA)

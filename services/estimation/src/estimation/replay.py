@@ -3,8 +3,9 @@
 Reads v1 CloudEvents, one JSON object per line in time order (a log may begin with the
 ``registry.changed`` events of its site), applies them with exactly the production handlers
 and predictor on the in-memory store, and writes one JSON line per ticket at its issue time:
-``{ticket_id, at, position, call_p10, call_p50, call_p90, arrive_by}``. With ``--every-update``
-it also writes each later ``ticket.estimated`` (a citizen-visible change).
+``{ticket_id, at, position, call_p10, call_p50, call_p90, arrive_by, call_mean}`` (``call_mean``:
+the expected call time, the point for squared error; the others as in ``ticket.estimated``). With
+``--every-update`` it also writes each later ``ticket.estimated`` (a citizen-visible change).
 """
 
 import argparse
@@ -12,8 +13,9 @@ import asyncio
 import json
 import sys
 from collections.abc import AsyncIterator, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TextIO
+from uuid import UUID
 
 from antre_contracts import parse_event
 from pydantic import ValidationError
@@ -50,9 +52,19 @@ async def replay(
             ticket_id = published.data["ticket_id"]
             if every_update or ticket_id not in predicted:
                 predicted.add(ticket_id)
-                yield {name: published.data[name] for name in PREDICTION_FIELDS}
+                yield {
+                    **{name: published.data[name] for name in PREDICTION_FIELDS},
+                    "call_mean": _call_mean(database, published.data),
+                }
         # Published events are consumed as they come: memory stays bounded by the live queue.
         database.state.published.clear()
+
+
+def _call_mean(database: MemoryDatabase, estimated: dict[str, Any]) -> str:
+    """The mean call time kept with the last estimate sent, in the offset of the event's times."""
+    last = database.state.last_estimates[UUID(estimated["ticket_id"])]
+    offset = datetime.fromisoformat(estimated["at"]).tzinfo
+    return (last.call_mean or datetime.fromisoformat(estimated["call_p50"])).astimezone(offset).isoformat()
 
 
 async def _run(source: TextIO, sink: TextIO, *, policy: EstimationPolicy, every_update: bool) -> None:

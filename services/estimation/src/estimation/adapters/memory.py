@@ -17,9 +17,10 @@ from antre_contracts import CloudEvent
 
 from estimation.app.ports import LastEstimate, Prediction, QueueStore
 from estimation.domain.learning import ALL, Measure, Moments, ServiceLearning
-from estimation.domain.model import Counter, Service, Site, Ticket
+from estimation.domain.model import Counter, Journey, Service, Site, Ticket
 
 _SortKey = tuple[int, datetime, UUID]
+_LOWEST_ID = UUID(int=0)
 
 
 @dataclass
@@ -28,6 +29,7 @@ class MemoryState:
     sites: dict[UUID, Site] = field(default_factory=dict)
     services: dict[UUID, Service] = field(default_factory=dict)
     counters: dict[UUID, Counter] = field(default_factory=dict)
+    journeys: dict[UUID, Journey] = field(default_factory=dict)
     tickets: dict[UUID, Ticket] = field(default_factory=dict)
     # Per service, the sort keys of its waiting tickets, kept in queue order.
     waiting: dict[UUID, list[_SortKey]] = field(default_factory=lambda: defaultdict(list))
@@ -71,6 +73,12 @@ class MemoryQueueStore:
     async def save_counter(self, counter: Counter) -> None:
         self._state.counters[counter.id] = counter
 
+    async def journey(self, journey_id: UUID) -> Journey | None:
+        return self._state.journeys.get(journey_id)
+
+    async def save_journey(self, journey: Journey) -> None:
+        self._state.journeys[journey.id] = journey
+
     async def ticket(self, ticket_id: UUID) -> Ticket | None:
         return self._state.tickets.get(ticket_id)
 
@@ -106,11 +114,18 @@ class MemoryQueueStore:
             (c for c in self._state.counters.values() if service_id in c.serving()), key=lambda c: c.id
         )
 
-    async def registered_counters(self, service_id: UUID) -> int:
-        return sum(1 for c in self._state.counters.values() if c.active and service_id in c.service_ids)
+    async def registered_counters(self, service_id: UUID) -> list[Counter]:
+        return sorted(
+            (c for c in self._state.counters.values() if c.active and service_id in c.service_ids),
+            key=lambda c: c.id,
+        )
 
-    async def busy_counters(self, counter_ids: list[UUID]) -> set[UUID]:
-        return {counter_id for counter_id in counter_ids if counter_id in self._state.at_counter}
+    async def counter_tickets(self, counter_ids: list[UUID]) -> list[Ticket]:
+        at_counter = self._state.at_counter
+        return [self._state.tickets[at_counter[c]] for c in counter_ids if c in at_counter]
+
+    async def waiting_before(self, service_id: UUID, *, queue_rank: int, issued_at: datetime) -> int:
+        return bisect.bisect_left(self._state.waiting[service_id], (queue_rank, issued_at, _LOWEST_ID))
 
     async def learning(self, service_id: UUID) -> ServiceLearning:
         learned = self._state.learned[service_id]
@@ -125,6 +140,7 @@ class MemoryQueueStore:
             cancel=learned.get((Measure.CANCEL, ALL), Moments()),
             late=learned.get((Measure.LATE, ALL), Moments()),
             early=learned.get((Measure.EARLY, ALL), Moments()),
+            overtaking=learned.get((Measure.OVERTAKING, ALL), Moments()),
         )
 
     async def learn(self, service_id: UUID, measure: Measure, scopes: list[str], value: float) -> None:

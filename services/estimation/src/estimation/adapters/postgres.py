@@ -14,7 +14,7 @@ from antre_platform import inbox, outbox
 from estimation.app.handlers import CONSUMER
 from estimation.app.ports import LastEstimate, Prediction, QueueStore, ServiceAccuracy
 from estimation.domain.learning import ALL, Measure, Moments, ServiceLearning
-from estimation.domain.model import Counter, Service, Site, Ticket
+from estimation.domain.model import Counter, Journey, Service, Site, Ticket
 from estimation.domain.predictor import CallEstimate
 
 
@@ -110,6 +110,25 @@ class PostgresQueueStore:
             counter.active,
         )
 
+    async def journey(self, journey_id: UUID) -> Journey | None:
+        row = await self._conn.fetchrow(
+            "SELECT id, site_id, steps, active FROM journeys WHERE id = $1", journey_id
+        )
+        if row is None:
+            return None
+        return Journey(id=row["id"], site_id=row["site_id"], steps=tuple(row["steps"]), active=row["active"])
+
+    async def save_journey(self, journey: Journey) -> None:
+        await self._conn.execute(
+            "INSERT INTO journeys (id, site_id, steps, active) VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT (id) DO UPDATE SET site_id = EXCLUDED.site_id, steps = EXCLUDED.steps, "
+            "active = EXCLUDED.active",
+            journey.id,
+            journey.site_id,
+            list(journey.steps),
+            journey.active,
+        )
+
     async def ticket(self, ticket_id: UUID) -> Ticket | None:
         row = await self._conn.fetchrow(f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE id = $1", ticket_id)
         return Ticket(**row) if row is not None else None
@@ -157,31 +176,38 @@ class PostgresQueueStore:
             "AND service_ids @> ARRAY[$1::uuid] ORDER BY id",
             service_id,
         )
-        return [
-            Counter(
-                id=row["id"],
-                site_id=row["site_id"],
-                service_ids=frozenset(row["service_ids"]),
-                status=row["status"],
-                active=row["active"],
-            )
-            for row in rows
-        ]
+        return [_counter(row) for row in rows]
 
-    async def registered_counters(self, service_id: UUID) -> int:
-        return int(
-            await self._conn.fetchval(
-                "SELECT count(*) FROM counters WHERE active AND service_ids @> ARRAY[$1::uuid]", service_id
-            )
-        )
-
-    async def busy_counters(self, counter_ids: list[UUID]) -> set[UUID]:
+    async def registered_counters(self, service_id: UUID) -> list[Counter]:
         rows = await self._conn.fetch(
-            "SELECT DISTINCT counter_id FROM tickets WHERE status IN ('called', 'serving') "
-            "AND counter_id = ANY($1::uuid[])",
+            "SELECT id, site_id, service_ids, status, active FROM counters WHERE active "
+            "AND service_ids @> ARRAY[$1::uuid] ORDER BY id",
+            service_id,
+        )
+        return [_counter(row) for row in rows]
+
+    async def counter_tickets(self, counter_ids: list[UUID]) -> list[Ticket]:
+        rows = await self._conn.fetch(
+            f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE status IN ('called', 'serving') "
+            "AND counter_id = ANY($1::uuid[]) ORDER BY counter_id, called_at DESC NULLS LAST",
             counter_ids,
         )
-        return {row["counter_id"] for row in rows}
+        # One ticket per counter: a stale second one (an event lost upstream) must not count twice.
+        first: dict[UUID, Ticket] = {}
+        for row in rows:
+            first.setdefault(row["counter_id"], Ticket(**row))
+        return list(first.values())
+
+    async def waiting_before(self, service_id: UUID, *, queue_rank: int, issued_at: datetime) -> int:
+        return int(
+            await self._conn.fetchval(
+                "SELECT count(*) FROM tickets WHERE service_id = $1 AND status = 'waiting' "
+                "AND (queue_rank, issued_at) < ($2, $3)",
+                service_id,
+                queue_rank,
+                issued_at,
+            )
+        )
 
     async def learning(self, service_id: UUID) -> ServiceLearning:
         rows = await self._conn.fetch(
@@ -203,6 +229,7 @@ class PostgresQueueStore:
             cancel=learned.get((Measure.CANCEL, ALL), Moments()),
             late=learned.get((Measure.LATE, ALL), Moments()),
             early=learned.get((Measure.EARLY, ALL), Moments()),
+            overtaking=learned.get((Measure.OVERTAKING, ALL), Moments()),
         )
 
     async def learn(self, service_id: UUID, measure: Measure, scopes: list[str], value: float) -> None:
@@ -217,18 +244,20 @@ class PostgresQueueStore:
 
     async def last_estimate(self, ticket_id: UUID) -> LastEstimate | None:
         row = await self._conn.fetchrow(
-            "SELECT ticket_id, call_p50, arrive_by FROM last_estimates WHERE ticket_id = $1", ticket_id
+            "SELECT ticket_id, call_p50, arrive_by, call_mean FROM last_estimates WHERE ticket_id = $1",
+            ticket_id,
         )
         return LastEstimate(**row) if row is not None else None
 
     async def save_last_estimate(self, last: LastEstimate) -> None:
         await self._conn.execute(
-            "INSERT INTO last_estimates (ticket_id, call_p50, arrive_by) VALUES ($1, $2, $3) "
+            "INSERT INTO last_estimates (ticket_id, call_p50, arrive_by, call_mean) VALUES ($1, $2, $3, $4) "
             "ON CONFLICT (ticket_id) DO UPDATE SET call_p50 = EXCLUDED.call_p50, "
-            "arrive_by = EXCLUDED.arrive_by",
+            "arrive_by = EXCLUDED.arrive_by, call_mean = EXCLUDED.call_mean",
             last.ticket_id,
             last.call_p50,
             last.arrive_by,
+            last.call_mean,
         )
 
     async def open_counters(self, service_id: UUID) -> int:
@@ -244,8 +273,9 @@ class PostgresQueueStore:
         call = prediction.estimate
         await self._conn.execute(
             "INSERT INTO predictions (ticket_id, service_id, site_id, predicted_at, position, open_counters, "
-            "mean_service_min, call_p10, call_p50, call_p90, arrive_by, upper_stretch, lower_stretch) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
+            "mean_service_min, call_p10, call_p50, call_p90, arrive_by, upper_stretch, lower_stretch, "
+            "call_mean) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) "
             "ON CONFLICT (ticket_id) DO NOTHING",
             prediction.ticket_id,
             prediction.service_id,
@@ -260,12 +290,13 @@ class PostgresQueueStore:
             call.arrive_by,
             prediction.upper_stretch,
             prediction.lower_stretch,
+            call.call_mean,
         )
 
     async def prediction(self, ticket_id: UUID) -> Prediction | None:
         row = await self._conn.fetchrow(
             "SELECT ticket_id, service_id, site_id, predicted_at, position, open_counters, mean_service_min, "
-            "call_p10, call_p50, call_p90, arrive_by, upper_stretch, lower_stretch "
+            "call_p10, call_p50, call_p90, arrive_by, upper_stretch, lower_stretch, call_mean "
             "FROM predictions WHERE ticket_id = $1",
             ticket_id,
         )
@@ -284,6 +315,8 @@ class PostgresQueueStore:
                 call_p50=row["call_p50"],
                 call_p90=row["call_p90"],
                 arrive_by=row["arrive_by"],
+                # Rows written before the mean was kept: the median is the closest stand-in.
+                call_mean=row["call_mean"] or row["call_p50"],
             ),
             upper_stretch=row["upper_stretch"],
             lower_stretch=row["lower_stretch"],
@@ -315,6 +348,8 @@ _TICKET_COLUMN_NAMES = (
     "closed_at",
     "travel_minutes",
     "rejoined_at",
+    "journey_id",
+    "journey_step",
 )
 _TICKET_COLUMNS = ", ".join(_TICKET_COLUMN_NAMES)
 
@@ -374,6 +409,16 @@ def _service_accuracy(row: Any) -> ServiceAccuracy:
         mae_minutes=round(float(row["mae_minutes"]), 2),
         p90_abs_error_minutes=round(float(row["p90_abs_error_minutes"]), 2),
         band_coverage=round(float(row["band_coverage"]), 3),
+    )
+
+
+def _counter(row: Any) -> Counter:
+    return Counter(
+        id=row["id"],
+        site_id=row["site_id"],
+        service_ids=frozenset(row["service_ids"]),
+        status=row["status"],
+        active=row["active"],
     )
 
 

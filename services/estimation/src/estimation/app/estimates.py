@@ -1,5 +1,6 @@
 """Predictions computed from the stored queue state; shared by event handlers, queries and replay."""
 
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from uuid import UUID
@@ -7,17 +8,26 @@ from zoneinfo import ZoneInfo
 
 from estimation.app.ports import QueueStore
 from estimation.domain.hours import opening_hours
-from estimation.domain.learning import LearnedRates, LearningPolicy, counter_scope, learned_rates
-from estimation.domain.model import Counter, Service, Ticket
+from estimation.domain.learning import (
+    LearnedRates,
+    LearningPolicy,
+    ServiceLearning,
+    counter_scope,
+    learned_rates,
+)
+from estimation.domain.model import REGULAR_RANK, Counter, Service, Ticket
 from estimation.domain.predictor import (
     DEFAULT_ARRIVAL_MARGIN,
     DEFAULT_ARRIVAL_QUANTILE,
     CallEstimate,
+    LineAhead,
     OpenCounter,
     OpeningHours,
     QueueSituation,
+    ServiceInProgress,
     WaitBand,
     call_estimate,
+    release_moments,
     wait_band,
 )
 
@@ -63,14 +73,33 @@ class TicketEstimate:
 
 
 @dataclass(frozen=True)
+class _SiblingLine:
+    """Another service called by some of this service's open counters, and how it weighs."""
+
+    service_id: UUID
+    # The part of that service's open counters that also serve this one: its older tickets
+    # hold this service's counters in that proportion.
+    weight: float
+    cancel: float
+    release_mean_min: float
+    release_variance: float
+    overtaking: float
+
+
+@dataclass(frozen=True)
 class _ServiceView:
     """What every ticket of one service shares at one moment."""
 
     service: Service | None
+    # The counters that will serve: those open now, or else the registered ones.
     counters: tuple[OpenCounter, ...]
-    fallback_counters: int
+    open_counters: int
     rates: LearnedRates
     hours: OpeningHours
+    siblings: tuple[_SiblingLine, ...] = ()
+
+
+_RatesFor = Callable[[UUID], Awaitable[tuple[ServiceLearning, LearnedRates]]]
 
 
 async def _service_view(
@@ -78,63 +107,100 @@ async def _service_view(
 ) -> _ServiceView:
     service = await store.service(service_id)
     zone = await site_zone(store, service.site_id if service else None)
-    learned = await store.learning(service_id)
-    rates = learned_rates(
-        learned,
-        prior_mean_min=policy.mean_service_min(service),
-        hour=at.astimezone(zone).hour,
-        policy=policy.learning,
-    )
+    hour = at.astimezone(zone).hour
+    known: dict[UUID, tuple[ServiceLearning, LearnedRates]] = {}
+
+    async def rates_for(other_id: UUID) -> tuple[ServiceLearning, LearnedRates]:
+        if other_id not in known:
+            other = service if other_id == service_id else await store.service(other_id)
+            learned = await store.learning(other_id)
+            known[other_id] = (
+                learned,
+                learned_rates(
+                    learned, prior_mean_min=policy.mean_service_min(other), hour=hour, policy=policy.learning
+                ),
+            )
+        return known[other_id]
+
+    learned, rates = await rates_for(service_id)
     open_now = await store.open_counters_of(service_id)
-    busy = await store.busy_counters([counter.id for counter in open_now])
-    counters = tuple(
-        [
+    registered = await store.registered_counters(service_id)
+    # With every counter paused or closed (a break, before opening), the registered ones are
+    # assumed to open as they are: idle unless a citizen is still at the desk.
+    serving = open_now or registered
+    occupants = {t.counter_id: t for t in await store.counter_tickets([c.id for c in serving])}
+    counters = []
+    for counter in serving:
+        occupant = occupants.get(counter.id)
+        counters.append(
             OpenCounter(
                 occupancy_min=rates.counter_occupancy_min(
                     learned, scope=counter_scope(counter.id), policy=policy.learning
                 ),
-                share=await _share(store, policy, counter, service_id),
-                busy=counter.id in busy,
+                # Siblings' older tickets are counted as lines ahead: each counter serves this line
+                # whenever its oldest ticket is of this service.
+                share=1.0,
+                busy=occupant is not None,
+                in_service=await _in_service(occupant, counter, at=at, policy=policy, rates_for=rates_for),
             )
-            for counter in open_now
-        ]
-    )
+        )
     return _ServiceView(
         service=service,
-        counters=counters,
-        fallback_counters=await store.registered_counters(service_id),
+        counters=tuple(counters),
+        open_counters=len(open_now),
         rates=rates,
         hours=await _hours(store, service, at=at, zone=zone),
+        siblings=await _siblings(store, service_id, serving, rates_for=rates_for),
     )
 
 
-async def _share(store: QueueStore, policy: EstimationPolicy, counter: Counter, service_id: UUID) -> float:
-    """The part of a counter's time that goes to ``service_id``: in proportion to the work waiting.
-
-    A counter that calls the oldest ticket of its services spends its time on each line as that
-    line's waiting work (tickets times their mean occupancy) weighs among them: counting tickets
-    alone would have a quick service wait as long as a slow one sharing its counters.
-    """
-    if len(counter.service_ids) <= 1:
-        return 1.0
-    work = {other: await _waiting_work(store, policy, other) for other in counter.service_ids}
-    total = sum(work.values())
-    if total == 0:
-        return 1.0 / len(counter.service_ids)
-    # A line gets at least one citizen's worth of time: a counter does not starve it.
-    own = max(work[service_id], await _mean_occupancy(store, policy, service_id))
-    return min(own / max(total, own), 1.0)
-
-
-async def _waiting_work(store: QueueStore, policy: EstimationPolicy, service_id: UUID) -> float:
-    waiting = await store.waiting_count(service_id)
-    return waiting * await _mean_occupancy(store, policy, service_id) if waiting else 0.0
+async def _in_service(
+    occupant: Ticket | None, counter: Counter, *, at: datetime, policy: EstimationPolicy, rates_for: _RatesFor
+) -> ServiceInProgress | None:
+    """The citizen a counter serves now (their service started), with their own service's occupancy law."""
+    if occupant is None or occupant.status != "serving":
+        return None
+    began = occupant.called_at or occupant.started_at
+    if began is None:
+        return None
+    learned, rates = await rates_for(occupant.service_id)
+    return ServiceInProgress(
+        elapsed_min=max((at - began).total_seconds() / 60, 0.0),
+        mean_min=rates.counter_occupancy_min(
+            learned, scope=counter_scope(counter.id), policy=policy.learning
+        ),
+        cv2=rates.occupancy_cv2,
+    )
 
 
-async def _mean_occupancy(store: QueueStore, policy: EstimationPolicy, service_id: UUID) -> float:
-    learned = await store.learning(service_id)
-    prior = policy.mean_service_min(await store.service(service_id))
-    return learned.occupancy.shrunk_mean(prior=prior, pseudo_count=policy.learning.service_pseudo_count)
+async def _siblings(
+    store: QueueStore, service_id: UUID, counters: list[Counter], *, rates_for: _RatesFor
+) -> tuple[_SiblingLine, ...]:
+    """The other services of ``counters`` (bounded by the hall, not the queue)."""
+    lines = []
+    for other_id in sorted({s for counter in counters for s in counter.service_ids} - {service_id}):
+        other_counters = await store.open_counters_of(other_id) or await store.registered_counters(other_id)
+        if not other_counters:
+            continue
+        shared = sum(1 for counter in other_counters if service_id in counter.service_ids)
+        _, other_rates = await rates_for(other_id)
+        mean, variance = release_moments(
+            other_rates.occupancy_min,
+            cv2=other_rates.occupancy_cv2,
+            no_show=other_rates.no_show,
+            no_show_delay_min=other_rates.no_show_delay_min,
+        )
+        lines.append(
+            _SiblingLine(
+                service_id=other_id,
+                weight=shared / len(other_counters),
+                cancel=other_rates.cancel,
+                release_mean_min=mean,
+                release_variance=variance,
+                overtaking=other_rates.overtaking,
+            )
+        )
+    return tuple(lines)
 
 
 async def _hours(store: QueueStore, service: Service | None, *, at: datetime, zone: tzinfo) -> OpeningHours:
@@ -145,14 +211,53 @@ async def _hours(store: QueueStore, service: Service | None, *, at: datetime, zo
     return opening_hours(hours, at=at, zone=zone, closed_dates=site.closed_dates if site else ())
 
 
-def _situation(view: _ServiceView, policy: EstimationPolicy, position: int) -> QueueSituation:
+def _situation(
+    view: _ServiceView,
+    policy: EstimationPolicy,
+    position: int,
+    others_ahead: Sequence[int] = (),
+    *,
+    queue_rank: int = REGULAR_RANK,
+) -> QueueSituation:
+    """``others_ahead``: per sibling line of the view, its waiting tickets ahead of this one."""
     return QueueSituation(
         position=position,
         counters=view.counters,
-        fallback_counters=view.fallback_counters,
+        # No counter registered either: one is assumed, busy.
+        fallback_counters=1,
+        open_now=view.open_counters > 0,
         rates=view.rates,
         arrival_quantile=policy.arrival_quantile,
+        others_ahead=tuple(
+            LineAhead(
+                tickets=count * line.weight * (1 - line.cancel),
+                release_mean_min=line.release_mean_min,
+                release_variance=line.release_variance,
+            )
+            for line, count in zip(view.siblings, others_ahead, strict=True)
+            if count > 0 and line.weight > 0
+        ),
+        overtaking=_overtaking(view, position, others_ahead) if queue_rank == REGULAR_RANK else 0.0,
     )
+
+
+def _overtaking(view: _ServiceView, position: int, others_ahead: Sequence[int]) -> float:
+    """The learned share of calls lost to later priority tickets, over the lines these counters call.
+
+    Each line weighs as its tickets ahead (a stand-in for its traffic, which is not learned).
+    """
+    lines = zip(view.siblings, others_ahead, strict=True)
+    weights = [float(position)] + [count * line.weight for line, count in lines]
+    shares = [view.rates.overtaking] + [line.overtaking for line in view.siblings]
+    return sum(w * s for w, s in zip(weights, shares, strict=True)) / sum(weights)
+
+
+async def _others_ahead(store: QueueStore, view: _ServiceView, ticket: Ticket) -> list[int]:
+    """Per sibling line, its waiting tickets that the shared counters will call before ``ticket``."""
+    return [
+        await store.waiting_before(line.service_id, queue_rank=ticket.queue_rank, issued_at=ticket.issued_at)
+        for line in view.siblings
+    ]
 
 
 async def service_forecast(
@@ -165,16 +270,103 @@ async def service_forecast(
 ) -> ServiceForecast:
     """The wait, seen from ``at``, of a ticket taken now (it would be last in line)."""
     view = await _service_view(store, policy, service_id=service_id, at=at)
+    return await _forecast(store, policy, view, service_id=service_id, at=at, site_id=site_id)
+
+
+async def queue_estimates(
+    store: QueueStore, policy: EstimationPolicy, *, service_id: UUID, at: datetime, site_id: UUID
+) -> tuple[ServiceForecast, list[TicketEstimate]]:
+    """The forecast of a service and the estimates of its first ``policy.recheck_head`` waiting
+    tickets, from one look at the hall (what every change of the queue publishes)."""
+    view = await _service_view(store, policy, service_id=service_id, at=at)
+    forecast = await _forecast(store, policy, view, service_id=service_id, at=at, site_id=site_id)
+    head = await store.waiting_head(service_id, policy.recheck_head)
+    return forecast, await _head_estimates(store, policy, view, tickets=head, at=at)
+
+
+async def _forecast(
+    store: QueueStore,
+    policy: EstimationPolicy,
+    view: _ServiceView,
+    *,
+    service_id: UUID,
+    at: datetime,
+    site_id: UUID | None,
+) -> ServiceForecast:
     waiting = await store.waiting_count(service_id)
-    band = wait_band(_situation(view, policy, waiting + 1))
+    # A ticket taken now is behind every waiting ticket of the sibling services too.
+    others = [await store.waiting_count(line.service_id) for line in view.siblings]
+    band = wait_band(_situation(view, policy, waiting + 1, others))
     return ServiceForecast(
         service_id=service_id,
         site_id=view.service.site_id if view.service else site_id,
         at=at,
         waiting=waiting,
-        open_counters=len(view.counters),
+        open_counters=view.open_counters,
         band=band,
     )
+
+
+@dataclass(frozen=True)
+class NextStepEstimate:
+    """When a journey ticket will likely be called at a later step of its journey."""
+
+    step: int
+    service_id: UUID
+    call_p10: datetime
+    call_p50: datetime
+    call_p90: datetime
+
+
+async def next_step_estimates(
+    store: QueueStore, policy: EstimationPolicy, *, ticket: Ticket, call: CallEstimate, at: datetime
+) -> list[NextStepEstimate]:
+    """The call band of each later step of a journey ticket, chained from ``call`` (this step's band).
+
+    At each step the citizen leaves the counter at the step's call band plus the learned mean
+    occupancy of its service, then waits what the next service's forecast says. The forecast of a
+    ticket taken *now* stands in for the wait of a ticket taken *then*: the queue will have moved
+    by the time the step is reached, and its future arrivals are not forecast. Adding the P10 of
+    the wait to the P10 of the finish (likewise P50 and P90) widens the band a little (a sum's
+    quantiles lie closer to its median), the cautious side. Work: one forecast per later step (a
+    journey has at most 20), and only when a citizen asks: nothing of this runs per event.
+    """
+    if ticket.journey_id is None or ticket.journey_step is None:
+        return []
+    journey = await store.journey(ticket.journey_id)
+    if journey is None or not journey.active:
+        return []
+    band = [call.call_p10, call.call_p50, call.call_p90]
+    service_id = ticket.service_id
+    steps = []
+    for step, next_service_id in journey.later_steps(ticket.journey_step):
+        occupancy = timedelta(minutes=await _occupancy_min(store, policy, service_id=service_id, at=at))
+        forecast = await service_forecast(store, policy, service_id=next_service_id, at=at)
+        next_service = await store.service(next_service_id)
+        zone = await site_zone(store, next_service.site_id if next_service else ticket.site_id)
+        waits = (forecast.band.p10, forecast.band.p50, forecast.band.p90)
+        band = [
+            (await _hours(store, next_service, at=finish, zone=zone)).after(finish, wait)
+            for finish, wait in zip([called + occupancy for called in band], waits, strict=True)
+        ]
+        steps.append(NextStepEstimate(step, next_service_id, *band))
+        service_id = next_service_id
+    return steps
+
+
+async def _occupancy_min(
+    store: QueueStore, policy: EstimationPolicy, *, service_id: UUID, at: datetime
+) -> float:
+    """The learned mean time a citizen holds a counter of the service, at ``at``'s hour."""
+    service = await store.service(service_id)
+    zone = await site_zone(store, service.site_id if service else None)
+    rates = learned_rates(
+        await store.learning(service_id),
+        prior_mean_min=policy.mean_service_min(service),
+        hour=at.astimezone(zone).hour,
+        policy=policy.learning,
+    )
+    return rates.occupancy_min
 
 
 async def ticket_estimate(
@@ -182,28 +374,45 @@ async def ticket_estimate(
 ) -> TicketEstimate:
     """The call band, seen from ``at``, of a ticket that is waiting."""
     view = await _service_view(store, policy, service_id=ticket.service_id, at=at)
-    return _ticket_estimate(view, policy, ticket=ticket, position=await store.position(ticket), at=at)
+    return _ticket_estimate(
+        view,
+        policy,
+        ticket=ticket,
+        position=await store.position(ticket),
+        others_ahead=await _others_ahead(store, view, ticket),
+        at=at,
+    )
 
 
-async def head_estimates(
-    store: QueueStore, policy: EstimationPolicy, *, tickets: list[Ticket], at: datetime
+async def _head_estimates(
+    store: QueueStore, policy: EstimationPolicy, view: _ServiceView, *, tickets: list[Ticket], at: datetime
 ) -> list[TicketEstimate]:
     """Estimates of the first waiting tickets of one service, in queue order (positions 1, 2, ...)."""
-    if not tickets:
-        return []
-    view = await _service_view(store, policy, service_id=tickets[0].service_id, at=at)
     return [
-        _ticket_estimate(view, policy, ticket=ticket, position=index, at=at)
+        _ticket_estimate(
+            view,
+            policy,
+            ticket=ticket,
+            position=index,
+            others_ahead=await _others_ahead(store, view, ticket),
+            at=at,
+        )
         for index, ticket in enumerate(tickets, start=1)
     ]
 
 
 def _ticket_estimate(
-    view: _ServiceView, policy: EstimationPolicy, *, ticket: Ticket, position: int, at: datetime
+    view: _ServiceView,
+    policy: EstimationPolicy,
+    *,
+    ticket: Ticket,
+    position: int,
+    others_ahead: Sequence[int],
+    at: datetime,
 ) -> TicketEstimate:
     call = call_estimate(
         at=at,
-        situation=_situation(view, policy, position),
+        situation=_situation(view, policy, position, others_ahead, queue_rank=ticket.queue_rank),
         hours=view.hours,
         arrival_margin=policy.arrival_margin,
         travel_minutes=ticket.travel_minutes,
@@ -211,7 +420,7 @@ def _ticket_estimate(
     return TicketEstimate(
         ticket=ticket,
         at=at,
-        open_counters=len(view.counters),
+        open_counters=view.open_counters,
         mean_service_min=view.rates.occupancy_min,
         call=call,
         upper_stretch=view.rates.upper_stretch,

@@ -9,7 +9,7 @@ the same predictions.
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 from antre_contracts import CloudEvent, new_event
@@ -31,14 +31,14 @@ from pydantic import TypeAdapter
 
 from estimation.app.estimates import (
     EstimationPolicy,
+    ServiceForecast,
     TicketEstimate,
-    head_estimates,
-    service_forecast,
+    queue_estimates,
     site_zone,
     ticket_estimate,
 )
 from estimation.app.ports import LastEstimate, Prediction, QueueStore, UnitOfWork
-from estimation.app.registry import CounterState, ServiceState, SiteState
+from estimation.app.registry import CounterState, JourneyState, ServiceState, SiteState
 from estimation.domain.learning import (
     ALL,
     Measure,
@@ -47,8 +47,10 @@ from estimation.domain.learning import (
     hour_scope,
 )
 from estimation.domain.model import (
+    REGULAR_RANK,
     Counter,
     CounterStatus,
+    Journey,
     Service,
     Site,
     Ticket,
@@ -63,6 +65,7 @@ SOURCE = "antre/estimation"
 CONSUMER = "estimation"
 
 _SITE_ID = TypeAdapter(UUID)
+_BEFORE_ANY_TICKET = datetime(1970, 1, 1, tzinfo=UTC)
 
 Apply = Callable[[CloudEvent, QueueStore, EstimationPolicy], Awaitable[None]]
 
@@ -90,6 +93,8 @@ async def _registry_changed(event: CloudEvent, store: QueueStore, policy: Estima
         await _service_changed(changed, store, policy, at=event.time)
     elif changed.entity == "counter":
         await _counter_changed(changed, store, policy, at=event.time)
+    elif changed.entity == "journey":
+        await _journey_changed(changed, store)
 
 
 async def _site_changed(changed: RegistryChanged, store: QueueStore) -> None:
@@ -107,6 +112,19 @@ async def _site_changed(changed: RegistryChanged, store: QueueStore) -> None:
             hours=state.hours,
             closed_dates=tuple(state.closed_dates or ()),
         )
+    )
+
+
+async def _journey_changed(changed: RegistryChanged, store: QueueStore) -> None:
+    """A journey's steps, for the next-step estimates of its tickets (asked for, never pushed)."""
+    if changed.op == "delete":
+        known = await store.journey(changed.id)
+        if known is not None:
+            await store.save_journey(replace(known, active=False))
+        return
+    state = JourneyState.model_validate(changed.state)
+    await store.save_journey(
+        Journey(id=changed.id, site_id=state.site_id, steps=tuple(state.steps), active=state.active)
     )
 
 
@@ -196,6 +214,8 @@ async def _ticket_issued(event: CloudEvent, store: QueueStore, policy: Estimatio
         priority=issued.priority,
         at=issued.issued_at,
         travel_minutes=issued.travel_minutes,
+        journey_id=issued.journey_id,
+        journey_step=issued.journey_step,
     )
 
 
@@ -212,6 +232,7 @@ async def _counter_called(event: CloudEvent, store: QueueStore, policy: Estimati
     if ticket.waiting and ticket.rejoined_at is None:
         await store.learn(ticket.service_id, Measure.CANCEL, [ALL], 0.0)
         await _learn_calibration(store, ticket, called_at=called.called_at)
+        await _learn_overtaking(store, ticket)
     after = ticket.called(counter_id=called.counter_id, at=called.called_at)
     await _update_ticket(store, policy, ticket, after, at=called.called_at)
 
@@ -327,6 +348,21 @@ async def _learn_calibration(store: QueueStore, ticket: Ticket, *, called_at: da
         await store.learn(ticket.service_id, Measure.EARLY, [ALL], early)
 
 
+async def _learn_overtaking(store: QueueStore, ticket: Ticket) -> None:
+    """Whether this call, made while a regular ticket waited, went to a priority ticket that joined later."""
+    if ticket.queue_rank == REGULAR_RANK:
+        await store.learn(ticket.service_id, Measure.OVERTAKING, [ALL], 0.0)
+        return
+    priority_waiting = await store.waiting_before(
+        ticket.service_id, queue_rank=REGULAR_RANK, issued_at=_BEFORE_ANY_TICKET
+    )
+    older_waiting = await store.waiting_before(
+        ticket.service_id, queue_rank=REGULAR_RANK, issued_at=ticket.issued_at
+    )
+    if older_waiting > priority_waiting:  # some regular ticket issued before this one still waits
+        await store.learn(ticket.service_id, Measure.OVERTAKING, [ALL], 1.0)
+
+
 def _minutes_between(later: datetime, earlier: datetime) -> float:
     return (later - earlier).total_seconds() / 60
 
@@ -389,6 +425,8 @@ async def _queue_new_ticket(
     priority: str,
     at: datetime,
     travel_minutes: int | None = None,
+    journey_id: UUID | None = None,
+    journey_step: int | None = None,
 ) -> None:
     """Queue a ticket, record and publish its estimate, and publish its service's new forecast."""
     service = await store.service(service_id)
@@ -401,6 +439,8 @@ async def _queue_new_ticket(
         queue_rank=rank,
         issued_at=at,
         travel_minutes=travel_minutes,
+        journey_id=journey_id,
+        journey_step=journey_step,
     )
     await store.save_ticket(ticket)
     estimate = await ticket_estimate(store, policy, ticket=ticket, at=at)
@@ -425,7 +465,9 @@ async def _publish_estimate(store: QueueStore, estimate: TicketEstimate) -> None
     ticket, call, at = estimate.ticket, estimate.call, estimate.at
     zone = await site_zone(store, ticket.site_id)
     await store.save_last_estimate(
-        LastEstimate(ticket_id=ticket.id, call_p50=call.call_p50, arrive_by=call.arrive_by)
+        LastEstimate(
+            ticket_id=ticket.id, call_p50=call.call_p50, arrive_by=call.arrive_by, call_mean=call.call_mean
+        )
     )
     await store.emit(
         new_event(
@@ -458,9 +500,9 @@ async def _queue_changed(
     pace moves every ticket alike and the forecast carries it; each ticket is re-checked once it
     reaches the head.
     """
-    await _publish_forecast(store, policy, service_id=service_id, at=at, site_id=site_id)
-    head = await store.waiting_head(service_id, policy.recheck_head)
-    for estimate in await head_estimates(store, policy, tickets=head, at=at):
+    forecast, head = await queue_estimates(store, policy, service_id=service_id, at=at, site_id=site_id)
+    await _publish_forecast(store, forecast, site_id=site_id)
+    for estimate in head:
         last = await store.last_estimate(estimate.ticket.id)
         if last is None or _visibly_moved(last, estimate, policy):
             await _publish_estimate(store, estimate)
@@ -481,10 +523,8 @@ async def _update_ticket(
         await _queue_changed(store, policy, service_id=after.service_id, at=at, site_id=after.site_id)
 
 
-async def _publish_forecast(
-    store: QueueStore, policy: EstimationPolicy, *, service_id: UUID, at: datetime, site_id: UUID
-) -> None:
-    forecast = await service_forecast(store, policy, service_id=service_id, at=at, site_id=site_id)
+async def _publish_forecast(store: QueueStore, forecast: ServiceForecast, *, site_id: UUID) -> None:
+    service_id, at = forecast.service_id, forecast.at
     site_id = forecast.site_id or site_id
     zone = await site_zone(store, site_id)
     await store.emit(

@@ -10,7 +10,7 @@ from uuid import UUID
 from antre_contracts import CloudEvent
 
 from estimation.domain.learning import Measure, ServiceLearning
-from estimation.domain.model import Counter, Service, Site, Ticket
+from estimation.domain.model import Counter, Journey, Service, Site, Ticket
 from estimation.domain.predictor import CallEstimate
 
 
@@ -38,6 +38,8 @@ class LastEstimate:
     ticket_id: UUID
     call_p50: datetime
     arrive_by: datetime
+    # The expected call time sent along (the replay writes it; null in rows from before it existed).
+    call_mean: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,8 @@ class QueueStore(Protocol):
     async def save_service(self, service: Service) -> None: ...
     async def counter(self, counter_id: UUID) -> Counter | None: ...
     async def save_counter(self, counter: Counter) -> None: ...
+    async def journey(self, journey_id: UUID) -> Journey | None: ...
+    async def save_journey(self, journey: Journey) -> None: ...
     async def ticket(self, ticket_id: UUID) -> Ticket | None: ...
     async def save_ticket(self, ticket: Ticket) -> None: ...
 
@@ -85,12 +89,16 @@ class QueueStore(Protocol):
         """The counters open now that call this service's tickets, ordered by id."""
         ...
 
-    async def registered_counters(self, service_id: UUID) -> int:
-        """Active counters that serve this service, open or not."""
+    async def registered_counters(self, service_id: UUID) -> list[Counter]:
+        """Active counters that serve this service, open or not, ordered by id."""
         ...
 
-    async def busy_counters(self, counter_ids: list[UUID]) -> set[UUID]:
-        """Of ``counter_ids``, those with a ticket called or in service."""
+    async def counter_tickets(self, counter_ids: list[UUID]) -> list[Ticket]:
+        """Of ``counter_ids``, the ticket each has called or is serving (none for an idle counter)."""
+        ...
+
+    async def waiting_before(self, service_id: UUID, *, queue_rank: int, issued_at: datetime) -> int:
+        """Waiting tickets of a service that sort before (``queue_rank``, ``issued_at``)."""
         ...
 
     async def learning(self, service_id: UUID) -> ServiceLearning: ...

@@ -1,12 +1,14 @@
 """Answers to "when will I be called?" and "how long is the wait now?", from the stored state."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from uuid import UUID
 
 from estimation.app.estimates import (
     EstimationPolicy,
+    NextStepEstimate,
     ServiceForecast,
+    next_step_estimates,
     service_forecast,
     site_zone,
     ticket_estimate,
@@ -59,6 +61,10 @@ class CurrentEstimate:
     call_p90: datetime
     arrive_by: datetime
     computed_at: datetime
+    # The expected call time (the point for squared error); P10/P50/P90 keep their meaning.
+    call_mean: datetime
+    # A journey ticket's later steps, in order (empty for a ticket outside any journey).
+    next_steps: list[NextStepEstimate]
 
 
 async def current_estimate(
@@ -72,6 +78,7 @@ async def current_estimate(
         raise TicketNotWaiting(ticket_id, ticket.status)
     call = (await ticket_estimate(store, policy, ticket=ticket, at=now)).call
     zone = await site_zone(store, ticket.site_id)
+    next_steps = await next_step_estimates(store, policy, ticket=ticket, call=call, at=now)
     return CurrentEstimate(
         ticket_id=ticket.id,
         position=call.position,
@@ -80,6 +87,16 @@ async def current_estimate(
         call_p90=call.call_p90.astimezone(zone),
         arrive_by=call.arrive_by.astimezone(zone),
         computed_at=now.astimezone(zone),
+        call_mean=call.call_mean.astimezone(zone),
+        next_steps=[
+            replace(
+                step,
+                call_p10=step.call_p10.astimezone(zone),
+                call_p50=step.call_p50.astimezone(zone),
+                call_p90=step.call_p90.astimezone(zone),
+            )
+            for step in next_steps
+        ],
     )
 
 

@@ -38,6 +38,13 @@ class ServiceState(_RegistryState):
     hours: dict[str, Any] | None = None
 
 
+class JourneyState(_RegistryState):
+    id: UUID
+    site_id: UUID
+    steps: list[UUID] = Field(description="service ids, in order")
+    active: bool = True
+
+
 class CounterState(_RegistryState):
     id: UUID
     site_id: UUID

@@ -29,6 +29,10 @@ class Measure(StrEnum):
     # band (what a renewal model cannot see: surges, closures, priority tickets overtaking).
     LATE = "late_beyond_p90"
     EARLY = "early_before_p10"
+    # At each first call made while an older regular ticket waits: 1 when the called ticket is a
+    # priority one (elderly, disabled, pregnant) that joined later and overtook, 0 when it is the
+    # regular one. The share of calls a waiting regular ticket loses to later priority tickets.
+    OVERTAKING = "overtaking"
 
 
 ALL = "all"
@@ -79,6 +83,8 @@ class LearningPolicy:
     prior_no_show: float = 0.08
     prior_no_show_delay_min: float = 3.0
     prior_cancel: float = 0.02
+    # No overtaking is assumed until the hall shows some.
+    prior_overtaking: float = 0.0
     rate_pseudo_count: float = 20.0
     calibration_pseudo_count: float = 30.0
     # A half-band is never stretched or shrunk beyond these factors.
@@ -96,6 +102,7 @@ class ServiceLearning:
     cancel: Moments
     late: Moments = Moments()
     early: Moments = Moments()
+    overtaking: Moments = Moments()
 
 
 @dataclass(frozen=True)
@@ -110,6 +117,8 @@ class LearnedRates:
     # Factors on the upper (P50 to P90) and lower (P10 to P50) halves of the model's band.
     upper_stretch: float = 1.0
     lower_stretch: float = 1.0
+    # Share of calls, while regular tickets wait, that go to priority tickets which joined later.
+    overtaking: float = 0.0
 
     def counter_occupancy_min(self, learned: ServiceLearning, *, scope: str, policy: LearningPolicy) -> float:
         moments = learned.occupancy_by_scope.get(scope, Moments())
@@ -138,6 +147,9 @@ def learned_rates(
         cancel=learned.cancel.shrunk_mean(prior=policy.prior_cancel, pseudo_count=policy.rate_pseudo_count),
         upper_stretch=band_stretch(learned.late, policy),
         lower_stretch=band_stretch(learned.early, policy),
+        overtaking=learned.overtaking.shrunk_mean(
+            prior=policy.prior_overtaking, pseudo_count=policy.rate_pseudo_count
+        ),
     )
 
 

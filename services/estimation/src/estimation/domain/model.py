@@ -67,6 +67,20 @@ def services_affected(before: Counter | None, after: Counter) -> frozenset[UUID]
 
 
 @dataclass(frozen=True)
+class Journey:
+    """An ordered bundle of services (alur); one journey ticket moves through them step by step."""
+
+    id: UUID
+    site_id: UUID
+    steps: tuple[UUID, ...]
+    active: bool = True
+
+    def later_steps(self, step: int) -> list[tuple[int, UUID]]:
+        """The (1-based step, service) pairs after ``step``."""
+        return [(number, service) for number, service in enumerate(self.steps, start=1) if number > step]
+
+
+@dataclass(frozen=True)
 class Ticket:
     id: UUID
     site_id: UUID
@@ -83,6 +97,9 @@ class Ticket:
     travel_minutes: int | None = None
     # TUNDA: set once a no-show ticket rejoined its line; its issued_at is then the rejoin time.
     rejoined_at: datetime | None = None
+    # A journey ticket: its journey and 1-based step (ticketing issues the next step's ticket later).
+    journey_id: UUID | None = None
+    journey_step: int | None = None
 
     @property
     def waiting(self) -> bool:

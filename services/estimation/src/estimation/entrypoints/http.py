@@ -20,6 +20,14 @@ from estimation.app.queries import (
 )
 
 
+class NextStepPublic(BaseModel):
+    step: int = Field(description="1-based step of the journey")
+    service_id: UUID
+    call_p10: datetime = Field(description="10% of citizens are called at this step before this")
+    call_p50: datetime
+    call_p90: datetime = Field(description="90% of citizens are called at this step before this")
+
+
 class TicketEstimatePublic(BaseModel):
     ticket_id: UUID
     position: int = Field(description="1-based place in the queue of its service")
@@ -28,6 +36,13 @@ class TicketEstimatePublic(BaseModel):
     call_p90: datetime = Field(description="90% of tickets are called before this")
     arrive_by: datetime = Field(description="be at the hall by then: a margin before call_p10")
     computed_at: datetime
+    call_mean: datetime = Field(
+        description="the mean call time (the best point for squared error; call_p50 is the median)"
+    )
+    next_steps: list[NextStepPublic] = Field(
+        default_factory=list,
+        description="for a journey ticket, the estimated call band at each later step (empty otherwise)",
+    )
 
 
 class ServiceForecastPublic(BaseModel):
@@ -76,6 +91,8 @@ def build_router(
             call_p90=estimate.call_p90,
             arrive_by=estimate.arrive_by,
             computed_at=estimate.computed_at,
+            call_mean=estimate.call_mean,
+            next_steps=[NextStepPublic(**vars(step)) for step in estimate.next_steps],
         )
 
     @router.get("/services/{service_id}/forecast", responses=_NOT_FOUND)
