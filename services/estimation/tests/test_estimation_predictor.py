@@ -130,6 +130,22 @@ def test_a_wait_that_crosses_the_lunch_break_is_pushed_past_it() -> None:
     assert estimate.call_p50 == plain.call_p50 + timedelta(hours=1)
 
 
+def test_a_day_that_ends_at_24_00_is_open_until_midnight() -> None:
+    """The registry accepts "24:00" as the end of a day; it must not read as closed."""
+    at = datetime(2026, 5, 4, 22, 0, tzinfo=WITA)
+    [(opens, closes)] = opening_hours({"mon": [["18:00", "24:00"]]}, at=at, zone=WITA).intervals
+    assert (opens, closes) == (
+        datetime(2026, 5, 4, 18, 0, tzinfo=WITA),
+        datetime(2026, 5, 5, 0, 0, tzinfo=WITA),
+    )
+    estimate = call_estimate(
+        at=at,
+        situation=situation(4, busy=1, mean=5),
+        hours=opening_hours({"mon": [["18:00", "24:00"]]}, at=at, zone=WITA),
+    )
+    assert estimate.call_p50 == call_estimate(at=at, situation=situation(4, busy=1, mean=5)).call_p50
+
+
 def test_friday_prayer_break_comes_from_the_friday_hours() -> None:
     hours = {"fri": [["08:00", "11:30"], ["13:30", "15:00"]]}
     at = datetime(2026, 5, 8, 11, 20, tzinfo=WITA)

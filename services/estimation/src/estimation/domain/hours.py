@@ -1,7 +1,7 @@
 """Opening hours (registry format) turned into the clock intervals of one local day."""
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from estimation.domain.predictor import OpeningHours
 
@@ -33,9 +33,17 @@ def opening_hours(
 def _interval(day: date, pair: Sequence[str], zone: tzinfo) -> tuple[datetime, datetime] | None:
     """One ["08:00", "12:00"] pair; a malformed one is ignored rather than stopping every estimate."""
     try:
-        start, end = (time.fromisoformat(value) for value in pair)
+        start_text, end_text = pair
+        start = time.fromisoformat(start_text)
+        # The registry lets "24:00" end a day (open until midnight).
+        closes = (
+            datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+            if end_text == "24:00"
+            else datetime.combine(day, time.fromisoformat(end_text), tzinfo=zone)
+        )
     except (TypeError, ValueError):
         return None
-    if end <= start:
+    opens = datetime.combine(day, start, tzinfo=zone)
+    if closes <= opens:
         return None
-    return datetime.combine(day, start, tzinfo=zone), datetime.combine(day, end, tzinfo=zone)
+    return opens, closes
