@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     head_ratio = max(beyond_head) / min(beyond_head)
     print(
         f"  largest / smallest cost: {ratio:.2f} (10 waiting re-checks 10 tickets, the others the"
-        f" bounded head of 20); from 100 to 10,000 waiting: {head_ratio:.2f}"
+        f" bounded 10 at the head and 10 more in turn); from 100 to 10,000 waiting: {head_ratio:.2f}"
     )
     print("\nTargets")
     checks = [

@@ -350,9 +350,29 @@ async def test_estimate_updates_per_event_stay_bounded_however_long_the_queue(ha
     await feed(db, hall.counter(1), hall.counter_state("counter.opened", 1, minute=31))
 
     estimates = published(db, "ticket.estimated")
-    assert 2 <= len(estimates) <= POLICY.recheck_head
+    assert 2 <= len(estimates) <= POLICY.recheck_head + POLICY.recheck_sweep
     assert [e["position"] for e in estimates] == sorted(e["position"] for e in estimates)
     assert published(db, "queue.forecast")[-1]["open_counters"] == 2
+
+
+async def test_every_citizen_far_back_is_told_within_a_bounded_number_of_events(hall: Any) -> None:
+    """The rotating re-check: each change of the line re-checks the head and the next few
+    tickets after a cursor, so a citizen at place 250 learns that a second counter halved
+    their wait within (waiting / recheck_sweep) events, not only when they reach the head."""
+    db = MemoryDatabase(rollback=False)
+    await open_hall(db, hall, mean=5)
+    waiting = [hall.issued(minute / 10) for minute in range(300)]
+    await feed(db, *waiting)
+    db.state.published.clear()
+
+    await feed(db, hall.counter(1), hall.counter_state("counter.opened", 1, minute=31))
+    rounds = -(-(300 - POLICY.recheck_head) // POLICY.recheck_sweep)
+    for minute in range(rounds):  # any change of the line: here more citizens take a number
+        await feed(db, hall.issued(31 + minute / 10))
+
+    told = {e["ticket_id"] for e in published(db, "ticket.estimated")}
+    far_back = {str(event.data["ticket_id"]) for event in waiting[POLICY.recheck_head :]}
+    assert far_back <= {str(t) for t in told}
 
 
 async def test_a_rejoined_ticket_waits_again_at_the_back_of_its_line(db: MemoryDatabase, hall: Any) -> None:

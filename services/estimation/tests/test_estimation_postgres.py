@@ -1,7 +1,7 @@
 """Event handling on real PostgreSQL: the outbox rows, idempotency, and parity with the fake."""
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -147,3 +147,36 @@ async def test_a_failed_event_leaves_no_trace_and_is_applied_when_redelivered(
     await pool.execute("ALTER TABLE predictions DROP CONSTRAINT fail_now")
     await feed(db, [ticket])
     assert await pool.fetchval("SELECT count(*) FROM outbox WHERE event_type = 'ticket.estimated'") == 1
+
+
+async def test_a_long_line_is_re_checked_in_turn_the_same_way_in_postgresql(
+    pool: asyncpg.Pool, hall: Any
+) -> None:
+    """The rotating re-check behind the head (a stored cursor, wrapping round) publishes the
+    same estimates from PostgreSQL as from memory, including after it wraps."""
+    line = [hall.issued(minute / 10) for minute in range(45)]
+    day = [
+        hall.site(),
+        hall.service(mean_service_min=6),
+        hall.counter(0),
+        hall.counter(1),
+        hall.counter_state("counter.opened", 0, minute=0),
+        *line,
+        hall.counter_state("counter.opened", 1, minute=5),
+        *(hall.issued(5 + minute / 10) for minute in range(1, 8)),
+        hall.counter_state("counter.closed", 1, minute=6),
+        *(hall.issued(6 + minute / 10) for minute in range(1, 8)),
+    ]
+    memory = MemoryDatabase()
+    await feed(memory, day)
+    await feed(PostgresDatabase(lambda: pool), day)
+    from_postgres = [(e.type, e.subject, e.data) for _, _, e in await outbox(pool)]
+    assert from_postgres == [(e.type, e.subject, e.data) for e in memory.state.published]
+    # After the second counter opened, the tickets far back were re-checked in turn and told.
+    far_back = {str(e.data["ticket_id"]) for e in line[30:]}
+    told = {
+        str(data["ticket_id"])
+        for kind, _, data in from_postgres
+        if kind == "ticket.estimated" and datetime.fromisoformat(str(data["at"])) >= hall.at(5)
+    }
+    assert far_back <= told

@@ -37,6 +37,7 @@ class MemoryState:
     at_counter: dict[UUID, UUID] = field(default_factory=dict)
     # Per service, the moments of each (measure, scope).
     learned: dict[UUID, dict[tuple[Measure, str], Moments]] = field(default_factory=lambda: defaultdict(dict))
+    sweep_cursors: dict[UUID, _SortKey] = field(default_factory=dict)
     last_estimates: dict[UUID, LastEstimate] = field(default_factory=dict)
     predictions: dict[UUID, Prediction] = field(default_factory=dict)
     calls: dict[UUID, datetime] = field(default_factory=dict)
@@ -104,6 +105,17 @@ class MemoryQueueStore:
 
     async def waiting_head(self, service_id: UUID, limit: int) -> list[Ticket]:
         return [self._state.tickets[key[2]] for key in self._state.waiting[service_id][:limit]]
+
+    async def waiting_after(self, service_id: UUID, key: _SortKey, limit: int) -> list[Ticket]:
+        line = self._state.waiting[service_id]
+        start = bisect.bisect_right(line, key)
+        return [self._state.tickets[k[2]] for k in line[start : start + limit]]
+
+    async def sweep_cursor(self, service_id: UUID) -> _SortKey | None:
+        return self._state.sweep_cursors.get(service_id)
+
+    async def set_sweep_cursor(self, service_id: UUID, key: _SortKey) -> None:
+        self._state.sweep_cursors[service_id] = key
 
     async def open_counters(self, service_id: UUID) -> int:
         return len(await self.open_counters_of(service_id))

@@ -170,6 +170,34 @@ class PostgresQueueStore:
         )
         return [Ticket(**row) for row in rows]
 
+    async def waiting_after(
+        self, service_id: UUID, key: tuple[int, datetime, UUID], limit: int
+    ) -> list[Ticket]:
+        rows = await self._conn.fetch(
+            f"SELECT {_TICKET_COLUMNS} FROM tickets WHERE service_id = $1 AND status = 'waiting' "
+            "AND (queue_rank, issued_at, id) > ($2, $3, $4) ORDER BY queue_rank, issued_at, id LIMIT $5",
+            service_id,
+            *key,
+            limit,
+        )
+        return [Ticket(**row) for row in rows]
+
+    async def sweep_cursor(self, service_id: UUID) -> tuple[int, datetime, UUID] | None:
+        row = await self._conn.fetchrow(
+            "SELECT queue_rank, issued_at, ticket_id FROM sweep_cursors WHERE service_id = $1", service_id
+        )
+        return (row["queue_rank"], row["issued_at"], row["ticket_id"]) if row is not None else None
+
+    async def set_sweep_cursor(self, service_id: UUID, key: tuple[int, datetime, UUID]) -> None:
+        await self._conn.execute(
+            "INSERT INTO sweep_cursors (service_id, queue_rank, issued_at, ticket_id) "
+            "VALUES ($1, $2, $3, $4) "
+            "ON CONFLICT (service_id) DO UPDATE SET queue_rank = EXCLUDED.queue_rank, "
+            "issued_at = EXCLUDED.issued_at, ticket_id = EXCLUDED.ticket_id",
+            service_id,
+            *key,
+        )
+
     async def open_counters_of(self, service_id: UUID) -> list[Counter]:
         rows = await self._conn.fetch(
             "SELECT id, site_id, service_ids, status, active FROM counters WHERE status = 'open' AND active "

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from estimation.app.ports import QueueStore
+from estimation.app.ports import QueueStore, SortKey
 from estimation.domain.hours import opening_hours
 from estimation.domain.learning import (
     LearnedRates,
@@ -44,8 +44,11 @@ class EstimationPolicy:
     learning: LearningPolicy = field(default_factory=LearningPolicy)
     # A ticket.estimated is re-sent only when its P50 or arrive_by moves at least this much.
     visible_change: timedelta = timedelta(minutes=3)
-    # How many tickets at the head of a queue are re-checked per event (bounded work per event).
-    recheck_head: int = 20
+    # How many tickets at the head of a queue are re-checked per event (bounded work per event) ...
+    recheck_head: int = 10
+    # ... and how many more behind them, in turn: a cursor walks the rest of the line and wraps,
+    # so a ticket far back is re-checked within (waiting / recheck_sweep) events of its service.
+    recheck_sweep: int = 10
 
     def mean_service_min(self, service: Service | None) -> float:
         return service.mean_service_min if service is not None else self.default_mean_service_min
@@ -277,11 +280,46 @@ async def queue_estimates(
     store: QueueStore, policy: EstimationPolicy, *, service_id: UUID, at: datetime, site_id: UUID
 ) -> tuple[ServiceForecast, list[TicketEstimate]]:
     """The forecast of a service and the estimates of its first ``policy.recheck_head`` waiting
-    tickets, from one look at the hall (what every change of the queue publishes)."""
+    tickets plus the next ``policy.recheck_sweep`` of the rotating re-check, from one look at the
+    hall (what every change of the queue publishes). Bounded however long the line."""
     view = await _service_view(store, policy, service_id=service_id, at=at)
     forecast = await _forecast(store, policy, view, service_id=service_id, at=at, site_id=site_id)
     head = await store.waiting_head(service_id, policy.recheck_head)
-    return forecast, await _head_estimates(store, policy, view, tickets=head, at=at)
+    estimates = await _head_estimates(store, policy, view, tickets=head, at=at)
+    if len(head) == policy.recheck_head and policy.recheck_sweep > 0:
+        swept = await _sweep(store, policy, service_id=service_id, head_end=head[-1].sort_key())
+        if swept:
+            first = await store.position(swept[0])
+            estimates += [
+                _ticket_estimate(
+                    view,
+                    policy,
+                    ticket=ticket,
+                    position=first + index,
+                    others_ahead=await _others_ahead(store, view, ticket),
+                    at=at,
+                )
+                for index, ticket in enumerate(swept)
+            ]
+    return forecast, estimates
+
+
+async def _sweep(
+    store: QueueStore, policy: EstimationPolicy, *, service_id: UUID, head_end: SortKey
+) -> list[Ticket]:
+    """The next tickets behind the head for the rotating re-check, and the cursor moved past them.
+
+    The cursor is part of the stored state, so the same events re-check the same tickets (replay
+    and restart give the same estimates)."""
+    cursor = await store.sweep_cursor(service_id)
+    if cursor is None or cursor < head_end:
+        cursor = head_end  # the head moved past it (tickets were called): go on from the head
+    swept = await store.waiting_after(service_id, cursor, policy.recheck_sweep)
+    if not swept and cursor != head_end:
+        swept = await store.waiting_after(service_id, head_end, policy.recheck_sweep)  # wrap round
+    if swept:
+        await store.set_sweep_cursor(service_id, swept[-1].sort_key())
+    return swept
 
 
 async def _forecast(

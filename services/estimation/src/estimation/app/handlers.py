@@ -495,10 +495,10 @@ async def _queue_changed(
 ) -> None:
     """A service's queue changed: publish its forecast, and re-send the estimates that moved visibly.
 
-    Only the first ``policy.recheck_head`` waiting tickets are re-estimated, so the work and the
-    events per incoming event stay bounded however long the queue is. Further back, a change of
-    pace moves every ticket alike and the forecast carries it; each ticket is re-checked once it
-    reaches the head.
+    Only the first ``policy.recheck_head`` waiting tickets, and ``policy.recheck_sweep`` more
+    from a cursor that walks the rest of the line, are re-estimated, so the work and the events
+    per incoming event stay bounded however long the queue is; a ticket far back is re-checked
+    every (waiting / recheck_sweep) changes of its line, and told if its estimate moved visibly.
     """
     forecast, head = await queue_estimates(store, policy, service_id=service_id, at=at, site_id=site_id)
     await _publish_forecast(store, forecast, site_id=site_id)

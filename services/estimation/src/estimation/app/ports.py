@@ -13,6 +13,9 @@ from estimation.domain.learning import Measure, ServiceLearning
 from estimation.domain.model import Counter, Journey, Service, Site, Ticket
 from estimation.domain.predictor import CallEstimate
 
+# Queue order of a waiting ticket: (priority class rank, issued at, ticket id).
+SortKey = tuple[int, datetime, UUID]
+
 
 @dataclass(frozen=True)
 class Prediction:
@@ -80,6 +83,16 @@ class QueueStore(Protocol):
     async def waiting_head(self, service_id: UUID, limit: int) -> list[Ticket]:
         """The first ``limit`` waiting tickets of a service, in queue order."""
         ...
+
+    async def waiting_after(self, service_id: UUID, key: SortKey, limit: int) -> list[Ticket]:
+        """The next ``limit`` waiting tickets of a service that sort after ``key``, in queue order."""
+        ...
+
+    async def sweep_cursor(self, service_id: UUID) -> SortKey | None:
+        """The sort key of the last ticket the rotating re-check of this service reached."""
+        ...
+
+    async def set_sweep_cursor(self, service_id: UUID, key: SortKey) -> None: ...
 
     async def last_estimate(self, ticket_id: UUID) -> LastEstimate | None: ...
     async def save_last_estimate(self, last: LastEstimate) -> None: ...
