@@ -14,6 +14,7 @@ from antre_platform.clock import FixedClock
 from ticketing.app import counter_actions
 from ticketing.app.access import ADMIN
 from ticketing.app.credentials import CredentialCache
+from ticketing.app.day_end import DayEndClosure
 from ticketing.app.handoff import HandoffDelivery, backoff
 from ticketing.app.issuing import IssueTicket, PhoneHash, RequestFingerprint, issue_ticket
 from ticketing.app.ports import (
@@ -71,6 +72,9 @@ class FakeCatalog:
     async def services_of_site(self, site_id: UUID) -> list[Service]:
         return [s for s in self.services.values() if s.site_id == site_id]
 
+    async def all_sites(self) -> list[Site]:
+        return list(self.sites.values())
+
     async def credential(self, sha256: str) -> Credential | None:
         return None
 
@@ -118,6 +122,10 @@ class FakeTickets:
 
     async def save(self, ticket: Ticket) -> None:
         self.rows[ticket.id] = replace(ticket)
+
+    async def outlived_their_day(self, site_id: UUID, today: date, limit: int) -> list[Ticket]:
+        found = [t for t in self.rows.values() if t.site_id == site_id and t.outlived_its_day(today)]
+        return [replace(t) for t in sorted(found, key=lambda t: (t.day, t.issue_order))[:limit]]
 
     async def position(self, ticket: Ticket) -> int | None:
         if ticket.status != "waiting":
@@ -333,6 +341,20 @@ async def test_numbering_restarts_on_the_next_local_day(world: World) -> None:
     await world.issue()
     world.clock.advance(timedelta(hours=16))  # 01:00 WITA the next day
     assert (await world.issue()).ticket.number == "A-001"
+
+
+async def test_the_day_end_closes_what_still_waits_from_yesterday_once(world: World) -> None:
+    left = await world.issue()
+    world.clock.advance(timedelta(hours=16))  # 01:00 WITA the next day
+    today = await world.issue()
+    closure = DayEndClosure(uow=lambda: world.uow, clock=world.clock, every_seconds=60, batch_size=1)
+    assert await closure.close_past_days() == 1
+    assert await closure.close_past_days() == 0
+    assert world.event_types() == ["ticket.issued", "ticket.issued", "ticket.cancelled"]
+    cancelled = world.uow.events[-1]
+    assert cancelled.subject == str(left.ticket.id) and cancelled.data["by"] == "system"
+    assert world.uow.tickets.rows[left.ticket.id].status == "cancelled"
+    assert world.uow.tickets.rows[today.ticket.id].status == "waiting"
 
 
 async def test_quota_and_unknown_service_are_refused_without_events(world: World) -> None:

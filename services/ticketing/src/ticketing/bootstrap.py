@@ -13,6 +13,7 @@ from ticketing.adapters.notify_client import NotifyRecipients
 from ticketing.adapters.phone_sealer import NotifyPhoneSealer
 from ticketing.adapters.postgres import PostgresHandoffQueue, PostgresIdempotencyKeys, PostgresUnitOfWork
 from ticketing.app.credentials import CredentialCache
+from ticketing.app.day_end import DayEndClosure
 from ticketing.app.handoff import HandoffDelivery
 from ticketing.app.idempotency_cleanup import IdempotencyKeyCleanup
 from ticketing.app.issuing import IssuingRules, PhoneHash, RequestFingerprint
@@ -82,6 +83,11 @@ class Ticketing:
             clock=self.clock,
             ttl=self.idempotency_key_ttl,
             every_seconds=self.settings.idempotency_cleanup_seconds,
+        )
+
+    def day_end_closure(self) -> DayEndClosure:
+        return DayEndClosure(
+            uow=self.uow, clock=self.clock, every_seconds=self.settings.day_end_check_seconds
         )
 
     async def deliver_handoffs(self) -> None:

@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     async def start_background_tasks(rt: ServiceRuntime) -> None:
         rt.spawn(ticketing.deliver_handoffs(), "recipient-handoff")
         rt.spawn(ticketing.idempotency_cleanup().run(), "idempotency-cleanup")
+        rt.spawn(ticketing.day_end_closure().run(), "day-end-closure")
 
     runtime.on_start.append(start_background_tasks)
     app = build_app(

@@ -33,6 +33,8 @@ class Settings(ServiceSettings):
     # An Idempotency-Key replays its ticket this long; older keys are deleted every cleanup period.
     idempotency_key_ttl_hours: int = Field(default=48, ge=1, le=24 * 30)
     idempotency_cleanup_seconds: float = Field(default=600.0, gt=0)
+    # How often tickets still waiting from a site's earlier local day are cancelled (by "system").
+    day_end_check_seconds: float = Field(default=300.0, gt=0)
     # How long an agency key or staff token look-up is reused (0: look it up on every request).
     credential_cache_seconds: float = Field(default=5.0, ge=0, le=300)
 

@@ -19,8 +19,8 @@ from ticketing.domain.tickets import Ticket, priority_rank
 _TICKET_COLUMNS: Final = (
     "id, site_id, service_id, agency_id, day, seq, number, channel, priority, access_token, issued_at, "
     "locale, travel_minutes, status, counter_id, called_at, started_at, finished_at, issue_order, "
-    "queued_at, recalls, no_show_at, rejoined, cancelled_at, journey_id, journey_step, sealed_phone, "
-    "phone_hash, transferred_to"
+    "queued_at, recalls, no_show_at, rejoined, cancelled_at, cancelled_by, journey_id, journey_step, "
+    "sealed_phone, phone_hash, transferred_to"
 )
 # The waiting line's order; domain.tickets.Ticket.line_key says the same in Python.
 _LINE_ORDER: Final = "priority_rank, queued_at, issue_order"
@@ -93,6 +93,11 @@ class PostgresCatalog:
         fields = dict(row)
         site = {key[2:]: fields.pop(key) for key in list(fields) if key.startswith("s_")}
         return _service(fields), (_site(site) if site["id"] is not None else None)
+
+    async def all_sites(self) -> list[Site]:
+        # Tombstones too: tickets of a deleted site still end with its day.
+        rows = await self._conn.fetch(f"SELECT {_SITE_COLUMNS} FROM sites ORDER BY id")
+        return [_site(row) for row in rows]
 
     async def services_of_site(self, site_id: UUID) -> list[Service]:
         rows = await self._conn.fetch(
@@ -274,7 +279,7 @@ class PostgresTickets:
         await self._conn.execute(
             "UPDATE tickets SET status = $2, counter_id = $3, called_at = $4, started_at = $5, "
             "finished_at = $6, queued_at = $7, recalls = $8, no_show_at = $9, rejoined = $10, "
-            "cancelled_at = $11, transferred_to = $12, access_token = $13 WHERE id = $1",
+            "cancelled_at = $11, transferred_to = $12, access_token = $13, cancelled_by = $14 WHERE id = $1",
             ticket.id,
             ticket.status,
             ticket.counter_id,
@@ -288,7 +293,22 @@ class PostgresTickets:
             ticket.cancelled_at,
             ticket.transferred_to,
             ticket.access_token,
+            ticket.cancelled_by,
         )
+
+    async def outlived_their_day(self, site_id: UUID, today: date, limit: int) -> list[Ticket]:
+        # SKIP LOCKED: a ticket a citizen is cancelling right now, or that another replica is
+        # closing, is left to them; FOR UPDATE re-reads the row, so a ticket that stopped
+        # waiting meanwhile is not returned.
+        rows = await self._conn.fetch(
+            f"SELECT {_TICKET_COLUMNS} FROM tickets "
+            "WHERE site_id = $1 AND day < $2 AND status = 'waiting' "
+            "ORDER BY day, issue_order LIMIT $3 FOR UPDATE SKIP LOCKED",
+            site_id,
+            today,
+            limit,
+        )
+        return [_ticket(row) for row in rows]
 
     async def position(self, ticket: Ticket) -> int | None:
         if ticket.status != "waiting":

@@ -11,10 +11,9 @@ from uuid import UUID
 
 from ticketing.domain.catalog import Counter
 from ticketing.domain.errors import Forbidden
-from ticketing.domain.tickets import Ticket
+from ticketing.domain.tickets import CancelledBy, Ticket
 
 ActorKind = Literal["admin", "agency", "staff"]
-CancelledBy = Literal["citizen", "staff", "agency", "system"]
 
 
 @dataclass(frozen=True)

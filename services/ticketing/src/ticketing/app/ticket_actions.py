@@ -20,7 +20,7 @@ async def cancel_ticket(
     async with uow:
         ticket, by = await _ticket_for(ticket_id, uow, actor, access_token)
         now = clock.now()
-        ticket.cancel(now)
+        ticket.cancel(now, by)
         await uow.tickets.save(ticket)
         await uow.emit(events.ticket_cancelled(ticket, by, now))
         await uow.commit()

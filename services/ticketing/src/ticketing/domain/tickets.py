@@ -21,6 +21,8 @@ Priority = Literal["regular", "elderly", "disabled", "pregnant"]
 Channel = Literal["whatsapp", "kiosk", "web", "agency_api", "walk_in", "outreach"]
 Locale = Literal["id", "en"]
 TicketStatus = Literal["waiting", "called", "serving", "done", "no_show", "cancelled", "transferred"]
+# Who cancelled a ticket; "system" when its site's local day ended while it still waited.
+CancelledBy = Literal["citizen", "staff", "agency", "system"]
 
 PRIORITY_CLASSES: Final = frozenset({"elderly", "disabled", "pregnant"})
 
@@ -146,6 +148,7 @@ class Ticket:
     no_show_at: datetime | None = None
     rejoined: bool = False
     cancelled_at: datetime | None = None
+    cancelled_by: CancelledBy | None = None
     journey_id: UUID | None = None
     journey_step: int | None = None
     sealed_phone: str | None = None
@@ -253,14 +256,28 @@ class Ticket:
         self.status, self.rejoined, self.queued_at = "waiting", True, at
         self.counter_id = self.called_at = None
 
-    def cancel(self, at: datetime) -> None:
+    def cancel(self, at: datetime, by: CancelledBy = "citizen") -> None:
         if self.status not in ("waiting", "called"):
             raise IllegalTransition(
                 f"Cannot cancel {self.number}: it is {self.status}; "
                 "only a waiting or called ticket can be cancelled.",
                 detail_id=f"Nomor {self.number} tidak dapat dibatalkan karena statusnya {self.status}.",
             )
-        self.status, self.cancelled_at = "cancelled", at
+        self.status, self.cancelled_at, self.cancelled_by = "cancelled", at, by
+
+    def outlived_its_day(self, today: date) -> bool:
+        """Still waiting although its site's local day (``today``) is past the ticket's day.
+        Called or serving tickets are not: their counter still holds them and finishes them."""
+        return self.status == "waiting" and self.day < today
+
+    def close_with_the_day(self, today: date, at: datetime) -> None:
+        """The day ended while the ticket waited: nobody will call it any more."""
+        if not self.outlived_its_day(today):
+            raise IllegalTransition(
+                f"Cannot close {self.number} with the day: it is {self.status} and of {self.day}, "
+                f"the site's day is {today}."
+            )
+        self.cancel(at, by="system")
 
     def transfer(self, new_ticket_id: UUID, at: datetime) -> None:
         if self.status not in ("called", "serving"):

@@ -10,7 +10,7 @@ from ticketing.domain.catalog import Counter
 from ticketing.domain.counters import Desk, DeskStatus
 from ticketing.domain.errors import InvalidPhone
 from ticketing.domain.phone import normalise_phone
-from ticketing.domain.tickets import Channel, Locale, Priority, Ticket, TicketStatus
+from ticketing.domain.tickets import CancelledBy, Channel, Locale, Priority, Ticket, TicketStatus
 
 
 class TicketCreate(BaseModel):
@@ -75,6 +75,12 @@ class TicketPublic(BaseModel):
     journey_step: int | None = None
     rejoined: bool = Field(default=False, description="The ticket already used its one rejoin (TUNDA).")
     transferred_to: UUID | None = None
+    cancelled_at: datetime | None = None
+    cancelled_by: CancelledBy | None = Field(
+        default=None,
+        description='Who cancelled it; "system" when the site\'s service day ended while it waited. '
+        "Null unless cancelled (and for tickets cancelled before this was recorded).",
+    )
 
     @classmethod
     def of(
@@ -100,6 +106,8 @@ class TicketPublic(BaseModel):
             journey_step=ticket.journey_step,
             rejoined=ticket.rejoined,
             transferred_to=ticket.transferred_to,
+            cancelled_at=ticket.cancelled_at,
+            cancelled_by=ticket.cancelled_by,
         )
 
 

@@ -82,6 +82,10 @@ STRINGS: Final[dict[str, dict[Lang, str]]] = {
     "ticket_done": {"id": "Selesai dilayani. Terima kasih!", "en": "Done. Thank you!"},
     "ticket_no_show": {"id": "Tidak hadir saat dipanggil", "en": "Missed the call"},
     "ticket_cancelled": {"id": "Antrean dibatalkan", "en": "Ticket cancelled"},
+    "ticket_day_ended": {
+        "id": "Antrean dibatalkan: hari layanan telah berakhir. Silakan ambil nomor baru.",
+        "en": "Ticket cancelled: the service day has ended. Please take a new number.",
+    },
     "ticket_transferred": {"id": "Dialihkan ke layanan lain", "en": "Moved to another service"},
     "not_found": {
         "id": "Tautan antrean tidak ditemukan. Periksa tautan yang Anda terima.",

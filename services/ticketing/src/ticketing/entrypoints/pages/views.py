@@ -173,6 +173,8 @@ async def status_state(access_token: str, hall: Hall) -> dict[str, Any]:
         "ticket_id": str(ticket.id),
         "number": ticket.number,
         "status": ticket.status,
+        # "day_ended" when the site's service day ended while the ticket waited (cancelled by the system).
+        "reason": "day_ended" if ticket.cancelled_by == "system" else None,
         "service_name": service.name_id if service else "",
         "service_name_en": service.name_en if service else "",
         "site_name": site.name if site else "",

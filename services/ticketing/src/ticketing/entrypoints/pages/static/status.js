@@ -13,6 +13,7 @@
       case "waiting": return state.position ? `${t.position}: ${state.position}` : t.ticket_waiting;
       case "called": return `${t.ticket_called} ${state.counter_name || ""}`;
       case "serving": return `${t.ticket_serving} ${state.counter_name || ""}`;
+      case "cancelled": return state.reason === "day_ended" ? t.ticket_day_ended : t.ticket_cancelled;
       default: return t[`ticket_${state.status}`] || state.status;
     }
   }
