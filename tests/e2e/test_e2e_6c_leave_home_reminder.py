@@ -5,8 +5,8 @@ menu → choose a service → travel time → ticket (with its band and the time
 
 The reminder fires at ``arrive_by − travel time``, which estimation derives from the queue.
 To have it due within a minute of the ticket, the test onboards a service of its own (open
-all day, one closed counter) and sets its prior mean service time so that the forecast's
-P10 is a little over the 15 minutes of the shortest travel-time button. The stack runs
+all day, one counter, busy with a walk-in citizen) and sets its prior mean service time so
+that the forecast's P10 is a little over the 15 minutes of the shortest travel-time button. The stack runs
 notify with ``ANTRE_REMINDER_MIN_LEAD_SECONDS=10`` (production: 300), so a reminder that
 close to the ticket is still sent instead of being folded into the ticket message.
 """
@@ -105,8 +105,35 @@ def calibrate(system: System, http: httpx.Client, service: dict[str, Any]) -> fl
     raise AssertionError(f"the forecast P10 did not settle in {TARGET_P10} min (last {p10})")
 
 
+def counter_action(
+    system: System, http: httpx.Client, counter: dict[str, Any], action: str
+) -> httpx.Response:
+    return http.post(f"{system.url('ticketing')}/v1/counters/{counter['id']}/{action}", headers=system.admin)
+
+
+def serve_a_walk_in(
+    system: System, http: httpx.Client, service: dict[str, Any], counter: dict[str, Any]
+) -> None:
+    """Open the counter and start serving someone: the next citizen waits for that service to end."""
+    eventually(
+        lambda: counter_action(system, http, counter, "open").status_code == 200,
+        timeout=60,
+        what="ticketing to learn the new counter and open it",
+    )
+    walk_in = http.post(
+        f"{system.url('ticketing')}/v1/tickets",
+        json={"service_id": service["id"], "channel": "kiosk"},
+        headers={"Idempotency-Key": secrets.token_hex(8)},
+    )
+    assert walk_in.status_code == 201, walk_in.text
+    called = counter_action(system, http, counter, "call-next")
+    assert called.status_code == 200 and called.json()["number"] == walk_in.json()["number"], called.text
+    assert counter_action(system, http, counter, "start").status_code == 200
+
+
 def test_the_whole_journey_with_the_leave_home_reminder(system: System, http: httpx.Client) -> None:
     service, counter = onboard_slow_service(system, http)
+    serve_a_walk_in(system, http, service, counter)
     calibrate(system, http, service)
 
     sari = WhatsAppCitizen(system, http)
@@ -133,13 +160,12 @@ def test_the_whole_journey_with_the_leave_home_reminder(system: System, http: ht
     texts = [m["text"] for m in sari.inbox()]
     assert texts.index(reminder["text"]) > texts.index(issued), "the reminder comes after the ticket"
 
-    ticketing = system.url("ticketing")
-    assert http.post(f"{ticketing}/v1/counters/{counter['id']}/open", headers=system.admin).status_code == 200
-    called = http.post(f"{ticketing}/v1/counters/{counter['id']}/call-next", headers=system.admin)
+    assert counter_action(system, http, counter, "finish").status_code == 200  # the walk-in is done
+    called = counter_action(system, http, counter, "call-next")
     assert called.status_code == 200 and called.json()["number"] == number, called.text
     sari.wait_for(counter["name"])
     for step in ("start", "finish"):
-        done = http.post(f"{ticketing}/v1/counters/{counter['id']}/{step}", headers=system.admin)
+        done = counter_action(system, http, counter, step)
         assert done.status_code == 200, done.text
     sari.wait_for("Seberapa puas")
     assert "Terima kasih" in sari.say("4")["text"]
