@@ -179,17 +179,31 @@ async def test_reopening_an_open_counter_publishes_nothing(db: MemoryDatabase, h
     assert db.state.published == []
 
 
-async def test_with_no_counter_open_the_forecast_says_so(db: MemoryDatabase, hall: Any) -> None:
+async def test_with_no_counter_open_during_the_hours_each_has_a_service_to_finish_first(
+    db: MemoryDatabase, hall: Any
+) -> None:
+    """08:01 on a Monday, the hall is open, but no counter is: when an officer comes back is
+    unknown, so the registered counter is assumed to finish one service before calling the
+    line, rather than to call the first citizen this minute."""
     await feed(db, hall.site(), hall.service(mean_service_min=8), hall.counter(0))
     await feed(db, hall.issued(1), hall.issued(2))
     last = published(db, "queue.forecast")[-1]
-    # None open: the registered counter is assumed to open as it is (idle: nobody at its desk)
-    # and serve all three; the first is called as it opens, the third after two services.
-    assert (last["waiting"], last["open_counters"], last["wait_p50"]) == (
-        2,
-        0,
-        expected(3, mean=8, idle=1).p50,
-    )
+    assert (last["waiting"], last["open_counters"], last["wait_p50"]) == (2, 0, expected(3, mean=8).p50)
+
+
+async def test_before_the_opening_the_counters_open_idle_at_the_opening(
+    db: MemoryDatabase, hall: Any
+) -> None:
+    """07:30, before the 08:00 opening: the counter starts idle at 08:00, so the first citizen
+    is called as it opens and the third after two services (shorter than a busy start)."""
+    await feed(db, hall.site(), hall.service(mean_service_min=8), hall.counter(0))
+    await feed(db, hall.issued(-30), hall.issued(-29))
+    first = published(db, "ticket.estimated")[-2]
+    assert datetime.fromisoformat(str(first["call_p50"])) == hall.at(0)
+    last = published(db, "queue.forecast")[-1]
+    assert (last["waiting"], last["open_counters"]) == (2, 0)
+    # The forecast is read on the clock: the half hour until the opening is part of the wait.
+    assert last["wait_p50"] == pytest.approx(29 + expected(3, mean=8, idle=1).p50, abs=0.11)  # at 07:31
     assert expected(3, mean=8, idle=1).p50 < expected(3, mean=8).p50
 
 
@@ -288,7 +302,9 @@ async def test_a_changed_mean_service_time_is_published_at_once(db: MemoryDataba
     await feed(db, hall.service(mean_service_min=12))
 
     [forecast] = published(db, "queue.forecast")
-    assert (forecast["waiting"], forecast["wait_p50"]) == (1, expected(2, mean=12, idle=1).p50)
+    # The registry's event is dated 07:00, an hour before the opening: on the clock, a ticket
+    # taken then waits that hour too.
+    assert (forecast["waiting"], forecast["wait_p50"]) == (1, 60 + expected(2, mean=12, idle=1).p50)
 
 
 async def test_the_same_events_twice_change_nothing(db: MemoryDatabase, hall: Any) -> None:

@@ -61,7 +61,10 @@ class ServiceForecast:
     at: datetime
     waiting: int
     open_counters: int
+    # Minutes on the clock from ``at`` (what a citizen reads); ``open_band`` counts only the
+    # minutes the service is open (what later steps of a journey chain through their hours).
     band: WaitBand
+    open_band: WaitBand
 
 
 @dataclass(frozen=True)
@@ -128,9 +131,14 @@ async def _service_view(
     learned, rates = await rates_for(service_id)
     open_now = await store.open_counters_of(service_id)
     registered = await store.registered_counters(service_id)
-    # With every counter paused or closed (a break, before opening), the registered ones are
-    # assumed to open as they are: idle unless a citizen is still at the desk.
+    hours = await _hours(store, service, at=at, zone=zone)
+    # With every counter paused or closed outside the opening hours (a break, before opening),
+    # the registered ones are assumed to open as they are at the next opening: idle unless a
+    # citizen is still at the desk. With none open *during* the hours (officers away from their
+    # desks), when one comes back is unknown: each is assumed to have one service to finish
+    # first, rather than to call the line at once.
     serving = open_now or registered
+    paused_in_hours = not open_now and hours.open_at(at)
     occupants = {t.counter_id: t for t in await store.counter_tickets([c.id for c in serving])}
     counters = []
     for counter in serving:
@@ -143,7 +151,7 @@ async def _service_view(
                 # Siblings' older tickets are counted as lines ahead: each counter serves this line
                 # whenever its oldest ticket is of this service.
                 share=1.0,
-                busy=occupant is not None,
+                busy=occupant is not None or paused_in_hours,
                 in_service=await _in_service(occupant, counter, at=at, policy=policy, rates_for=rates_for),
             )
         )
@@ -152,7 +160,7 @@ async def _service_view(
         counters=tuple(counters),
         open_counters=len(open_now),
         rates=rates,
-        hours=await _hours(store, service, at=at, zone=zone),
+        hours=hours,
         siblings=await _siblings(store, service_id, serving, rates_for=rates_for),
     )
 
@@ -334,14 +342,33 @@ async def _forecast(
     waiting = await store.waiting_count(service_id)
     # A ticket taken now is behind every waiting ticket of the sibling services too.
     others = [await store.waiting_count(line.service_id) for line in view.siblings]
-    band = wait_band(_situation(view, policy, waiting + 1, others))
+    open_band = wait_band(_situation(view, policy, waiting + 1, others))
     return ServiceForecast(
         service_id=service_id,
         site_id=view.service.site_id if view.service else site_id,
         at=at,
         waiting=waiting,
         open_counters=view.open_counters,
-        band=band,
+        band=_clock_minutes(open_band, view.hours, at=at),
+        open_band=open_band,
+    )
+
+
+def _clock_minutes(band: WaitBand, hours: OpeningHours, *, at: datetime) -> WaitBand:
+    """A band in open minutes as minutes on the clock from ``at``: a ticket taken before the
+    opening, or just before a break, waits through the closed time too."""
+
+    def clock(open_minutes: float) -> float:
+        if open_minutes <= 0 and hours.open_at(at):
+            return 0.0
+        return round((hours.after(at, open_minutes) - at).total_seconds() / 60, 1)
+
+    return WaitBand(
+        p10=clock(band.p10),
+        p50=clock(band.p50),
+        p90=clock(band.p90),
+        arrival=clock(band.arrival),
+        mean=clock(band.mean),
     )
 
 
@@ -382,7 +409,7 @@ async def next_step_estimates(
         forecast = await service_forecast(store, policy, service_id=next_service_id, at=at)
         next_service = await store.service(next_service_id)
         zone = await site_zone(store, next_service.site_id if next_service else ticket.site_id)
-        waits = (forecast.band.p10, forecast.band.p50, forecast.band.p90)
+        waits = (forecast.open_band.p10, forecast.open_band.p50, forecast.open_band.p90)
         band = [
             (await _hours(store, next_service, at=finish, zone=zone)).after(finish, wait)
             for finish, wait in zip([called + occupancy for called in band], waits, strict=True)

@@ -108,11 +108,4 @@ async def current_forecast(
     if forecast.site_id is None and forecast.waiting == 0:
         raise UnknownService(service_id)
     zone = await site_zone(store, forecast.site_id)
-    return ServiceForecast(
-        service_id=forecast.service_id,
-        site_id=forecast.site_id,
-        at=now.astimezone(zone),
-        waiting=forecast.waiting,
-        open_counters=forecast.open_counters,
-        band=forecast.band,
-    )
+    return replace(forecast, at=now.astimezone(zone))

@@ -280,6 +280,12 @@ class OpeningHours:
 
     intervals: Sequence[tuple[datetime, datetime]]
 
+    def open_at(self, at: datetime) -> bool:
+        """Whether ``at`` falls in an opening (always, when no hours are known)."""
+        if not self.intervals:
+            return True
+        return any(start <= at < end for start, end in self.intervals)
+
     def after(self, at: datetime, open_minutes: float) -> datetime:
         """The clock time once ``open_minutes`` of opening time have passed from ``at``."""
         remaining = timedelta(seconds=round(open_minutes * 60))
