@@ -18,6 +18,8 @@ from antre_devstack.stack import DATABASES, ServicePorts, Stack
 
 from tests.e2e.helpers import System
 
+ALL_DAY = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
 
 @pytest.fixture(scope="session")
 def e2e_kafka(infra_dir: Path) -> Iterator[KafkaNode]:
@@ -60,6 +62,15 @@ def system(infra_dir: Path, e2e_kafka: KafkaNode, postgres: PostgresNode) -> Ite
             sites.raise_for_status()
             items = sites.json()
             site = (items["items"] if isinstance(items, dict) else items)[0]
+            # Open all day, every day: what citizens are told (a band, or "at the opening")
+            # must not depend on the hour or the weekday CI runs at. Hours are tested with a
+            # fixed clock in ticketing and estimation.
+            opened = registry.patch(
+                f"/v1/sites/{site['id']}",
+                json={"hours": ALL_DAY, "closed_dates": []},
+                headers={"Authorization": f"Bearer {stack.secrets.admin_token}"},
+            )
+            opened.raise_for_status()
             catalog = registry.get(f"/v1/sites/{site['id']}/catalog").json()
         yield System(stack=stack, kafka=kafka, secrets=stack.secrets, site_id=str(site["id"]),
                      catalog=catalog)
