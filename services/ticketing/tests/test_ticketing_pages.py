@@ -6,11 +6,14 @@ import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
+from uuid import uuid4
 
+import httpx
 import pytest
-from ticketing.entrypoints.pages.hall import SiteFeed
+from ticketing.entrypoints.pages.hall import Neighbours, SiteFeed
 from ticketing.entrypoints.pages.speech import announcement, number_words
 from ticketing.entrypoints.pages.views import Hall, board_state
+from ticketing.settings import Settings
 
 from .conftest import Harness, HarnessFactory
 
@@ -211,3 +214,28 @@ async def test_pages_switch_to_english(hall: Harness) -> None:
     english = await hall.client.get(f"/kiosk/{hall.kupang.site_id}?lang=en")
     assert '<html lang="id">' in indonesian.text and "Pilih instansi" in indonesian.text
     assert '<html lang="en">' in english.text and "Choose an agency" in english.text
+
+
+async def test_a_citizens_page_asks_estimation_at_most_once_per_ttl_and_the_cache_stays_bounded() -> None:
+    """The status page polls every 2-4 s; estimation is asked once per ``estimate_ttl`` per ticket,
+    and the cache of open pages drops expired entries rather than growing without end."""
+    asked: list[str] = []
+
+    def estimation(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.path)
+        return httpx.Response(200, json={"position": 3, "call_p50": "2026-06-11T09:40:00+08:00"})
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(estimation)) as client:
+        neighbours = Neighbours(client=client, settings=Settings(env="test"), max_entries=3)
+        ticket = uuid4()
+        first = await neighbours.estimate(ticket)
+        assert first is not None and first["position"] == 3
+        assert await neighbours.estimate(ticket) == first
+        assert len(asked) == 1
+        neighbours.estimate_ttl = 0.0  # as if the TTL had passed
+        await neighbours.estimate(ticket)
+        assert len(asked) == 2
+        neighbours.estimate_ttl = 10.0
+        for _ in range(5):
+            await neighbours.estimate(uuid4())
+        assert len(neighbours._cache) <= 3

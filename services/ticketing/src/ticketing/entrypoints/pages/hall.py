@@ -40,6 +40,10 @@ class Neighbours:
     settings: Settings
     catalog_ttl: float = 60.0
     forecast_ttl: float = 5.0
+    # A citizen's page polls every 2-4 s and shows minutes: one estimation call per 10 s will do.
+    estimate_ttl: float = 10.0
+    # One entry per ticket whose page is open: expired entries go once the cache holds this many.
+    max_entries: int = 20_000
     _cache: dict[str, _Cached] = field(default_factory=dict)
 
     async def catalog(self, site_id: UUID) -> dict[str, Any] | None:
@@ -56,8 +60,9 @@ class Neighbours:
         return {s: a for s, a in zip(service_ids, answers, strict=True) if a is not None}
 
     async def estimate(self, ticket_id: UUID) -> dict[str, Any] | None:
-        """A waiting ticket's call band; not cached (the citizen's own page, refreshed slowly)."""
-        return await self._get(f"{self.settings.estimation_url}/v1/tickets/{ticket_id}/estimate", 0.0)
+        """A waiting ticket's call band, cached ``estimate_ttl`` seconds."""
+        url = f"{self.settings.estimation_url}/v1/tickets/{ticket_id}/estimate"
+        return await self._get(url, self.estimate_ttl)
 
     async def _get(self, url: str, ttl: float) -> dict[str, Any] | None:
         cached = self._cache.get(url)
@@ -76,8 +81,17 @@ class Neighbours:
                 )
             value = cached.value if cached else None
         if ttl > 0:
+            if len(self._cache) >= self.max_entries:
+                self._forget_older_than(max(self.catalog_ttl, self.forecast_ttl, self.estimate_ttl))
             self._cache[url] = _Cached(value, time.monotonic())
         return value
+
+    def _forget_older_than(self, seconds: float) -> None:
+        now = time.monotonic()
+        for url in [u for u, c in self._cache.items() if now - c.fetched >= seconds]:
+            del self._cache[url]
+        if len(self._cache) >= self.max_entries:
+            self._cache.clear()  # all fresh yet too many: start over rather than grow
 
 
 class HallReads:
