@@ -36,17 +36,19 @@ async def enqueue(conn: asyncpg.Connection, event: CloudEvent, *, topic: str | N
     """
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
+    # One round trip: the row, and the wake-up of the relay (delivered at commit; PostgreSQL
+    # folds the identical notifications of one transaction into one).
     await conn.execute(
-        "INSERT INTO outbox (event_id, topic, record_key, event_type, payload, headers) "
-        "VALUES ($1, $2, $3, $4, $5, $6::jsonb)",
+        "WITH added AS (INSERT INTO outbox (event_id, topic, record_key, event_type, payload, headers) "
+        "VALUES ($1, $2, $3, $4, $5, $6::jsonb) RETURNING 1) SELECT pg_notify($7, '') FROM added",
         event.id,
         topic or topic_for(event.type),
         event.siteid,
         event.type,
         event.to_json(),
         json.dumps({**event.kafka_headers(), **carrier}),
+        _NOTIFY_CHANNEL,
     )
-    await conn.execute("SELECT pg_notify($1, '')", _NOTIFY_CHANNEL)
 
 
 class OutboxRelay:
