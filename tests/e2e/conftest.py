@@ -2,6 +2,7 @@
 the five service processes on free ports over the session's real Kafka and PostgreSQL,
 with the demo MPP Kota Kupang seeded through the registry API."""
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,11 +15,24 @@ from antre_devstack.kafka import KafkaNode
 from antre_devstack.ports import free_port, free_ports
 from antre_devstack.postgres import PostgresNode
 from antre_devstack.secrets import DevSecrets
-from antre_devstack.stack import DATABASES, ServicePorts, Stack
+from antre_devstack.stack import DATABASES, SEED_DATA, ServicePorts, Stack
 
 from tests.e2e.helpers import System
 
 ALL_DAY = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+def all_day_demo(folder: Path) -> Path:
+    """The demo MPP, open all day every day: what citizens are told (a band, or "at the
+    opening") must not depend on the hour or weekday CI runs at; hours are tested with a fixed
+    clock in ticketing and estimation. Seeded so, not patched afterwards: a later change of
+    the site could reach estimation after the first tickets."""
+    demo = json.loads(SEED_DATA.read_text())
+    for site in demo["sites"]:
+        site["hours"], site["closed_dates"] = ALL_DAY, []
+    path = folder / "kupang-demo-all-day.json"
+    path.write_text(json.dumps(demo))
+    return path
 
 
 @pytest.fixture(scope="session")
@@ -55,22 +69,13 @@ def system(infra_dir: Path, e2e_kafka: KafkaNode, postgres: PostgresNode) -> Ite
     )
     try:
         stack.start(progress=print)
-        stack.seed(progress=print)
+        stack.seed(progress=print, data=all_day_demo(infra_dir))
         with httpx.Client(base_url=stack.url("registry"), timeout=10) as registry:
             sites = registry.get("/v1/sites", params={"code": "MPP-KPG"},
                                  headers={"Authorization": f"Bearer {stack.secrets.admin_token}"})
             sites.raise_for_status()
             items = sites.json()
             site = (items["items"] if isinstance(items, dict) else items)[0]
-            # Open all day, every day: what citizens are told (a band, or "at the opening")
-            # must not depend on the hour or the weekday CI runs at. Hours are tested with a
-            # fixed clock in ticketing and estimation.
-            opened = registry.patch(
-                f"/v1/sites/{site['id']}",
-                json={"hours": ALL_DAY, "closed_dates": []},
-                headers={"Authorization": f"Bearer {stack.secrets.admin_token}"},
-            )
-            opened.raise_for_status()
             catalog = registry.get(f"/v1/sites/{site['id']}/catalog").json()
         yield System(stack=stack, kafka=kafka, secrets=stack.secrets, site_id=str(site["id"]),
                      catalog=catalog)

@@ -244,8 +244,11 @@ async def test_a_failed_delivery_is_reported_once_with_metas_code(
     ticket_id = uuid4()
     await notify.deliver(*hall.registry(), hall.issued(ticket_id), hall.estimated(ticket_id))
     await notify.hand_off(ticket_id, hall.site_id)
-    await notify.eventually(lambda: len(fake_graph.requests) == 1)
-    await asyncio.sleep(0.1)
+
+    async def sent() -> bool:
+        return [n["wamid"] for n in await notify.notifications(ticket_id)] == ["wamid.fake1"]
+
+    await notify.eventually(sent)
     failed = status("wamid.fake1", "failed", errors=[{"code": 131026, "title": "Message undeliverable"}])
     await notify.webhook(failed)
     await notify.webhook(failed)

@@ -173,6 +173,11 @@ async def test_the_pair_rate_limit_waits_six_seconds_and_keeps_the_citizens_orde
         await notify.eventually(lambda: len(fake_graph.requests) == 3)
         texts = bodies(fake_graph)
         assert texts[1].startswith("Nomor antrean Anda *A-001*") and "dipanggil" in texts[2]
+
+        async def both_recorded() -> bool:  # Meta has answered; the outcome follows at once
+            return [n["status"] for n in await notify.notifications(ticket_id)] == ["sent", "sent"]
+
+        await notify.eventually(both_recorded)
         [issued, called] = await notify.notifications(ticket_id)
         assert issued["status"] == "sent" and issued["attempts"] == 2 and called["attempts"] == 1
 

@@ -143,10 +143,11 @@ class Stack:
             log = self.state_dir / "logs" / f"{service}.log"
             raise ServiceFailed(f"{service} exited with code {process.returncode}:\n{log_tail(log)}")
 
-    def seed(self, progress: Progress = print) -> str:
+    def seed(self, progress: Progress = print, *, data: Path = SEED_DATA) -> str:
+        """Load the demo MPP (or ``data``, a file of the same shape) through the registry API."""
         result = subprocess.run(
             [sys.executable, "-m", "registry.seed", "--registry-url", self.url("registry"),
-             "--admin-token", self.secrets.admin_token, "--data", str(SEED_DATA)],
+             "--admin-token", self.secrets.admin_token, "--data", str(data)],
             capture_output=True, text=True, cwd=REPO, env=self.service_env("registry"), check=False,
         )
         if result.returncode != 0:
